@@ -1,0 +1,36 @@
+// sedpdf/validate/metrics.hpp — agreement between two curves on a common grid (PDFs G(r), φ(s), I(s)),
+// restricted to a window [lo, hi] of the abscissa.
+#pragma once
+#include <cstddef>
+#include <vector>
+
+namespace sedpdf {
+
+struct Window {
+  double lo = -1e300, hi = 1e300;  ///< inclusive abscissa range (Å for r, Å⁻¹ for s)
+};
+
+/// Pearson correlation coefficient of y1 and y2 over the window.
+double pearson(const std::vector<double>& x, const std::vector<double>& y1, const std::vector<double>& y2,
+               Window w = {});
+/// Root-mean-square of y1 − y2 over the window.
+double rms_difference(const std::vector<double>& x, const std::vector<double>& y1, const std::vector<double>& y2,
+                      Window w = {});
+/// Root-mean-square of y over the window.
+double rms(const std::vector<double>& x, const std::vector<double>& y, Window w = {});
+/// Goodness of fit Rw = sqrt(Σ (y_obs − y_calc)² / Σ y_obs²) over the window (unit weights), the PDF
+/// community's agreement factor (Egami & Billinge, Underneath the Bragg Peaks, 2nd ed. 2012, §5.3).
+double rw(const std::vector<double>& x, const std::vector<double>& y_obs, const std::vector<double>& y_calc,
+          Window w = {});
+
+/// A local maximum refined by a parabola through the three highest samples.
+struct Peak {
+  double position = 0;  ///< abscissa of the maximum
+  double height = 0;    ///< interpolated maximum value
+  std::size_t index = 0;    ///< sample index of the highest point
+};
+/// Highest local maximum of y within the window; throws std::invalid_argument if the window holds
+/// fewer than three samples.
+Peak highest_peak(const std::vector<double>& x, const std::vector<double>& y, Window w);
+
+}  // namespace sedpdf
