@@ -167,10 +167,19 @@ void CellListKernel::accumulate(const Structure& s, const std::vector<int>& type
                                 std::vector<double>& hist) const {
   const size_t nbins = check_kernel_args(s, type_of_atom, ntypes, r_max, dr, hist);
   const NeighborSearch search(s, NeighborOptions{r_max, allow_images});
-  const std::vector<int> ptab = pair_table(ntypes);
-  const size_t n = s.atoms.size();
+  // Per-atom data in the search's slot order (atoms sorted by bin), read contiguously in the pair
+  // loop; row[t_i·ntypes + t_j] = first histogram element of the pair (t_i, t_j).
+  const std::vector<uint32_t>& atom_of = search.slot_atoms();
+  const size_t n = atom_of.size();
+  std::vector<int> type(n);
   std::vector<double> occ(n);
-  for (size_t i = 0; i < n; ++i) occ[i] = s.atoms[i].occupancy;
+  for (size_t k = 0; k < n; ++k) {
+    type[k] = type_of_atom[atom_of[k]];
+    occ[k] = s.atoms[atom_of[k]].occupancy;
+  }
+  std::vector<size_t> row(static_cast<size_t>(ntypes) * ntypes);
+  const std::vector<int> ptab = pair_table(ntypes);
+  for (size_t k = 0; k < row.size(); ++k) row[k] = static_cast<size_t>(ptab[k]) * nbins;
 
   const size_t nb = search.bin_count();
   const double hist_bytes = static_cast<double>(hist.size()) * sizeof(double);
@@ -179,9 +188,11 @@ void CellListKernel::accumulate(const Structure& s, const std::vector<int>& type
   std::vector<std::vector<double>> partial(nchunks);
   const int nthreads = threads > 0 ? threads : omp_get_max_threads();
   const double inv_dr = 1.0 / dr;
-  const int* type = type_of_atom.data();
-  const int* pt = ptab.data();
-  const double* w = occ.data();
+  const size_t last = nbins - 1;
+  const int* tp = type.data();
+  const double* wp = occ.data();
+  const size_t* rp = row.data();
+  const size_t nt = static_cast<size_t>(ntypes);
   const long long nchunks_ll = static_cast<long long>(nchunks);
 
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
@@ -192,12 +203,13 @@ void CellListKernel::accumulate(const Structure& s, const std::vector<int>& type
     double* hp = h.data();
     const size_t b0 = cu * nb / nchunks, b1 = (cu + 1) * nb / nchunks;
     for (size_t b = b0; b < b1; ++b)
-      search.for_each_pair_in_bin(b, [&](size_t i, size_t j, const Vec3&, double r2) {
-        const int ti = type[i], tj = type[j];
+      search.for_each_slot_pair_in_bin(b, [hp, tp, wp, rp, nt, inv_dr, last](size_t i, size_t j, const Vec3&,
+                                                                            double r2) {
+        const int ti = tp[i], tj = tp[j];
         if ((ti | tj) < 0) return;
         size_t bin = static_cast<size_t>(std::sqrt(r2) * inv_dr);
-        if (bin >= nbins) bin = nbins - 1;
-        hp[static_cast<size_t>(pt[ti * ntypes + tj]) * nbins + bin] += w[i] * w[j];
+        if (bin > last) bin = last;
+        hp[rp[static_cast<size_t>(ti) * nt + static_cast<size_t>(tj)] + bin] += wp[i] * wp[j];
       });
   }
   for (size_t c = 0; c < nchunks; ++c)

@@ -171,8 +171,10 @@ PdfResult experimental_pdf(const PartialPdfs& p, const ScatteringFactors& sf, co
   if (opt.damping.kind == Damping::Exp && !(opt.damping.b >= 0))
     throw bad("exp damping b " + num(opt.damping.b) + " must be >= 0");
 
-  std::vector<double> s = uniform_grid(0.0, opt.s_max, opt.ds);
-  if (s.back() < opt.s_max - 1e-9 * opt.ds) s.push_back(opt.s_max);
+  // Uniform grid 0..s_max with s_max a node: step s_max/n <= ds, n = ceil(s_max/ds).
+  const size_t n_steps = static_cast<size_t>(std::ceil(opt.s_max / opt.ds - 1e-9));
+  std::vector<double> s(n_steps + 1);
+  for (size_t i = 0; i <= n_steps; ++i) s[i] = opt.s_max * static_cast<double>(i) / static_cast<double>(n_steps);
 
   PdfResult out;
   out.radiation = sf.radiation();

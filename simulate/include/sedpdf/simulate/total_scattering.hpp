@@ -181,7 +181,7 @@ TotalScattering total_scattering(const PartialPdfs& p, const ScatteringFactors& 
 struct PdfOptions {
   double s_min = 0;      ///< Å⁻¹; below it φ is replaced by the line from 0 to φ(s_min) (003 step 6)
   double s_max = 2.5;    ///< Å⁻¹; last s of the transform (X-ray Q_max = 22 Å⁻¹: s_from_q(22) = 3.50)
-  double ds = 0.001;     ///< Å⁻¹, step of the s grid 0, ds, …, s_max (G(r) bias ≈ (πrΔs)²/3: 0.13 % at 20 Å)
+  double ds = 0.001;     ///< Å⁻¹, largest step of the s grid 0 … s_max (G(r) bias ≈ (πrΔs)²/3: 0.13 % at 20 Å)
   double r_min = 0.5;    ///< Å
   double r_max = 20;     ///< Å
   double dr = 0.01;      ///< Å
@@ -201,7 +201,8 @@ struct PdfResult {
   Damping damping;
 };
 
-/// The PDF measured to s_max with damping: the s grid 0..s_max step ds, total_scattering there,
+/// The PDF measured to s_max with damping: the uniform s grid 0..s_max with step s_max/⌈s_max/ds⌉ (<= ds,
+/// s_max a node), total_scattering there,
 /// φ and every φ_ab replaced below s_min by the ramp φ(s_min)·s/s_min, then sine transforms onto
 /// r_min..r_max step dr. Throws std::invalid_argument for inconsistent options (named).
 PdfResult experimental_pdf(const PartialPdfs& p, const ScatteringFactors& sf, const PdfOptions& opt);
@@ -218,7 +219,7 @@ std::vector<double> real_space_pdf(const PartialPdfs& p, const std::vector<doubl
 /// Quadrature: midpoint weights on the uniform grid r (each point stands for [r − Δr/2, r + Δr/2]); below
 /// r[0] − Δr/2, G is extended linearly to G(0) = 0 (exact below the first peak, where G = −4πρ₀r);
 /// beyond the grid G is 0. P is closed form for D = 1 and 16-point Gauss–Legendre on panels of
-/// ≤ 1/4 period otherwise. Throws std::invalid_argument for a non-uniform r, mismatched sizes or
+/// at most one period otherwise. Throws std::invalid_argument for a non-uniform r, mismatched sizes or
 /// s_max <= 0.
 std::vector<double> terminate_real_space(const std::vector<double>& r, const std::vector<double>& G,
                                          double s_max, const Damping& d);

@@ -44,6 +44,13 @@ class NeighborSearch {
   void for_each_pair(F&& f) const {
     for (size_t b = 0; b < bin_count(); ++b) for_each_pair_in_bin(b, f);
   }
+  /// Atom index of each slot: the atoms sorted by home bin (stable within a bin). Callers can permute
+  /// per-atom data into this order and use for_each_slot_pair_in_bin for contiguous reads.
+  const std::vector<uint32_t>& slot_atoms() const { return order_; }
+  /// As for_each_pair_in_bin, but f(si, sj, d, r2) receives slots (indices into slot_atoms()) instead
+  /// of atom indices.
+  template <class F>
+  void for_each_slot_pair_in_bin(size_t bin, F&& f) const;
   /// Neighbours of atom i within r_max (all images), sorted by distance.
   std::vector<Neighbor> neighbors_of(size_t i) const;
   double r_max() const { return opt_.r_max; }
@@ -77,7 +84,8 @@ class NeighborSearch {
   /// Bin reached from `home` by offset `o` and the lattice shift that maps it back into the cell;
   /// false when the offset leaves the grid along an open direction.
   bool target_of(const int home[3], const Offset& o, size_t& bin, Vec3& shift) const;
-  template <class F>
+  /// Pairs between the home bin and the bin at offset o; f gets slots if Slots, else atom indices.
+  template <bool Slots, class F>
   void visit_offset(const int home[3], const Offset& o, bool half, F&& f) const;
 };
 

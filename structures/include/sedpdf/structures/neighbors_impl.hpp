@@ -34,7 +34,7 @@ inline bool NeighborSearch::target_of(const int home[3], const Offset& o, size_t
   return true;
 }
 
-template <class F>
+template <bool Slots, class F>
 void NeighborSearch::visit_offset(const int home[3], const Offset& o, bool half, F&& f) const {
   size_t tbin = 0;
   Vec3 shift;
@@ -50,30 +50,37 @@ void NeighborSearch::visit_offset(const int home[3], const Offset& o, bool half,
   const double* px = px_.data();
   const double* py = py_.data();
   const double* pz = pz_.data();
-  // Distances are computed in blocks into a stack buffer and the hits compacted without branches
-  // (about a third of the candidates pass, so a branch per candidate would mispredict often).
+  // Distances are computed in blocks into a stack buffer (a loop the compiler vectorises), then the
+  // hits are compacted without branches (about a third of the candidates pass, so a branch per
+  // candidate would mispredict often) and handed to f.
   constexpr uint32_t kBlock = 128;
+  double r2buf[kBlock];
   uint32_t hit[kBlock];
-  double hit_r2[kBlock];
   for (uint32_t si = i0; si < i1; ++si) {
     // i seen from the shifted target bin: d = (r_j + shift) − r_i = r_j − (r_i − shift)
     const double xi = px[si] - shift.x, yi = py[si] - shift.y, zi = pz[si] - shift.z;
-    const size_t i = order_[si];
+    const size_t i = Slots ? si : order_[si];
     const uint32_t jstart = zero && half ? si + 1 : j0;
     for (uint32_t b0 = jstart; b0 < j1; b0 += kBlock) {
-      const uint32_t b1 = b0 + kBlock < j1 ? b0 + kBlock : j1;
+      const uint32_t len = j1 - b0 < kBlock ? j1 - b0 : kBlock;
+      const double* bx = px + b0;
+      const double* by = py + b0;
+      const double* bz = pz + b0;
+      for (uint32_t k = 0; k < len; ++k) {
+        const double dx = bx[k] - xi, dy = by[k] - yi, dz = bz[k] - zi;
+        r2buf[k] = dx * dx + dy * dy + dz * dz;
+      }
       uint32_t nhit = 0;
-      for (uint32_t sj = b0; sj < b1; ++sj) {
-        const double dx = px[sj] - xi, dy = py[sj] - yi, dz = pz[sj] - zi;
-        const double r2 = dx * dx + dy * dy + dz * dz;
-        hit[nhit] = sj;
-        hit_r2[nhit] = r2;
+      for (uint32_t k = 0; k < len; ++k) {
+        hit[nhit] = k;
         // r2 > 0 drops the atom itself (zero offset, half == false) and exactly coincident atoms
-        nhit += static_cast<uint32_t>((r2 <= r2max) & (r2 > 0.0));
+        nhit += static_cast<uint32_t>((r2buf[k] <= r2max) & (r2buf[k] > 0.0));
       }
       for (uint32_t h = 0; h < nhit; ++h) {
-        const uint32_t sj = hit[h];
-        f(i, static_cast<size_t>(order_[sj]), Vec3(px[sj] - xi, py[sj] - yi, pz[sj] - zi), hit_r2[h]);
+        const uint32_t k = hit[h];
+        const uint32_t sj = b0 + k;
+        f(i, static_cast<size_t>(Slots ? sj : order_[sj]), Vec3(bx[k] - xi, by[k] - yi, bz[k] - zi),
+          r2buf[k]);
       }
     }
   }
@@ -84,7 +91,15 @@ void NeighborSearch::for_each_pair_in_bin(size_t bin, F&& f) const {
   if (bin_start_[bin] == bin_start_[bin + 1]) return;
   int home[3];
   bin_coords(bin, home);
-  for (const Offset& o : half_offsets_) visit_offset(home, o, true, f);
+  for (const Offset& o : half_offsets_) visit_offset<false>(home, o, true, f);
+}
+
+template <class F>
+void NeighborSearch::for_each_slot_pair_in_bin(size_t bin, F&& f) const {
+  if (bin_start_[bin] == bin_start_[bin + 1]) return;
+  int home[3];
+  bin_coords(bin, home);
+  for (const Offset& o : half_offsets_) visit_offset<true>(home, o, true, f);
 }
 
 }  // namespace sedpdf
