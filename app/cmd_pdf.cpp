@@ -27,7 +27,7 @@ namespace {
 struct PdfArgs {
   std::string file, format = "auto", radiation = "electron", table = "lobato", output, sq_output;
   std::string damping = "none", method = "auto";
-  double qmax = 0, smax = 0, smin = 0, ds = 0.005, rmin = 0.5, rmax = 20, dr = 0.01;
+  double qmax = 0, smax = 0, smin = 0, ds = 0.001, rmin = 0.5, rmax = 20, dr = 0.01;
   double rmax_partials = 0, partial_dr = 0.01, cluster_density = 0;
   bool partials = false, images = false, no_r_window = false;
   int threads = 0;
@@ -313,7 +313,7 @@ void register_pdf(CLI::App& app, std::ostream& out) {
   q->excludes(sm);
   c->add_option("--smin", a->smin, "s_min (Å⁻¹): φ replaced by a line to 0 below it (003 step 6)")
       ->capture_default_str();
-  c->add_option("--ds", a->ds, "s step (Å⁻¹)")->capture_default_str();
+  c->add_option("--ds", a->ds, "s step of the model S(s) (Å⁻¹); the piecewise-linear transform attenuates a peak at r by sinc²(πr·ds)")->capture_default_str();
   c->add_option("--rmin", a->rmin, "first r (Å)")->capture_default_str();
   c->add_option("--rmax", a->rmax, "last r (Å)")->capture_default_str();
   c->add_option("--dr", a->dr, "r step (Å)")->capture_default_str();

@@ -3,7 +3,6 @@
 #include "sedpdf/structures/neighbors.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -101,7 +100,7 @@ NeighborSearch::NeighborSearch(const Structure& s, NeighborOptions opt) : opt_(o
 
   // Bin counts: n_k = max(1, floor(W_k / w)), w grown until the total stays below the cap.
   const double cap = std::max(static_cast<double>(kMinBinCap), kMaxBinsPerAtom * static_cast<double>(n));
-  double w = r_max / (std::getenv("NB_K") ? std::atof(std::getenv("NB_K")) : kBinsPerRmax);
+  double w = r_max / kBinsPerRmax;
   for (;;) {
     double total = 1;
     for (int k = 0; k < 3; ++k) {

@@ -206,4 +206,24 @@ TEST(NeighborSearch, EmptyAndBinsPartitionPairs) {
     ns.for_each_pair_in_bin(b, [&](size_t, size_t, const Vec3&, double) { ++per_bin; });
   EXPECT_EQ(total, per_bin);
   EXPECT_EQ(total, brute_force(s, 6.0).size());
+  // the slot variant visits the same pairs, with slots mapped to atoms by slot_atoms()
+  const auto& atom_of = ns.slot_atoms();
+  ASSERT_EQ(atom_of.size(), s.size());
+  std::vector<PairRec> by_atom, by_slot;
+  ns.for_each_pair([&](size_t i, size_t j, const Vec3&, double r2) {
+    by_atom.push_back({std::min(i, j), std::max(i, j), r2});
+  });
+  for (size_t b = 0; b < ns.bin_count(); ++b)
+    ns.for_each_slot_pair_in_bin(b, [&](size_t si, size_t sj, const Vec3&, double r2) {
+      const size_t i = atom_of[si], j = atom_of[sj];
+      by_slot.push_back({std::min(i, j), std::max(i, j), r2});
+    });
+  std::sort(by_atom.begin(), by_atom.end());
+  std::sort(by_slot.begin(), by_slot.end());
+  ASSERT_EQ(by_atom.size(), by_slot.size());
+  for (size_t k = 0; k < by_atom.size(); ++k) {
+    EXPECT_EQ(by_atom[k].i, by_slot[k].i);
+    EXPECT_EQ(by_atom[k].j, by_slot[k].j);
+    EXPECT_EQ(by_atom[k].r, by_slot[k].r);
+  }
 }

@@ -4,7 +4,7 @@
 // n_ab(r) dr = mean number of b atoms at distance r..r+dr from an a atom = 4π r² dr ρ₀ c_b g_ab(r).
 // With occupancy-weighted counts N_a = Σ_{i∈a} occ_i and pair counts P_ab(bin) = Σ occ_i occ_j over
 // unordered pairs (images included) whose distance falls in the bin, a periodic cell of volume V gives
-//     g_ab = (2 − δ_ab) · P_ab · V / (N_a N_b · ΔV_shell),   ΔV_shell = 4π/3 (r₂³ − r₁³)  (exact shell).
+//     g_ab = (1 + δ_ab) · P_ab · V / (N_a N_b · ΔV_shell),   ΔV_shell = 4π/3 (r₂³ − r₁³)  (exact shell).
 // The ordered count of a = b pairs is twice the unordered count. The normalisation uses N_a N_b, not
 // N_a (N_a − 1): for an ideal gas of N_a atoms g_aa → 1 − 1/N_a (the finite-N bias, below 10⁻³ for
 // the structures simulated here); this keeps g_ab exactly symmetric and total_g() consistent with the

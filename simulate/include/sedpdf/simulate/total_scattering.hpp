@@ -12,7 +12,6 @@
 // Atoms are static: u_iso is not turned into a Debye–Waller factor here (thermal motion of a model is
 // in its positions).
 #pragma once
-#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -234,7 +233,9 @@ double termination_kernel(double x, double s_max, const Damping& d);
 /// terms included as o_i f_i² (the average over independently occupied sites; o_i² would be the same for
 /// o = 1), o = occupancy. Units f² (Å² for electrons), not divided by N. Exact, O(N² n_s): pairs are
 /// split into a fixed number of chunks (independent of the thread count) accumulated per element pair and
-/// summed in order, so the result is the same for any number of OpenMP threads.
+/// summed in order, so the result is the same for any number of OpenMP threads. On a uniform s grid
+/// sin(2πs r) follows the angle-addition recurrence, restarted from std::sin every 64 nodes (agrees with
+/// direct evaluation to ~1e-13 relative). About 1.7 s for 2676 atoms × 501 s values on 2 cores.
 /// Throws std::invalid_argument if any axis of cluster.cell is periodic, or sf lacks an element.
 std::vector<double> debye_intensity(const Structure& cluster, const ScatteringFactors& sf,
                                     const std::vector<double>& s);
@@ -243,7 +244,9 @@ std::vector<double> debye_intensity(const Structure& cluster, const ScatteringFa
 /// represented by the weighted mean distance of its pairs. Error per pair (sinc(x) = sin x/x,
 /// |sinc″| <= 1/3, distances within a bin spread by at most Δ = bin_width about the mean):
 ///   |δ sinc| <= ½ (2πs)² · (1/3) · Var(r) <= (2πsΔ)²/24,
-/// e.g. 6.6e-4 at s = 2 Å⁻¹, Δ = 0.01 Å, relative to the pair term's amplitude. Cost O(N²) + O(n_bins n_s).
+/// e.g. 6.6e-4 at s = 2 Å⁻¹, Δ = 0.01 Å, relative to the pair term's amplitude (errors of many pairs
+/// largely cancel: 3e-5 relative in I(s) for a 9 Å ZIF-like sphere at Δ = 0.01 Å, s <= 3 Å⁻¹).
+/// Cost O(N²) + O(n_bins n_s). Throws as debye_intensity, and for bin_width <= 0.
 std::vector<double> debye_intensity_binned(const Structure& cluster, const ScatteringFactors& sf,
                                            const std::vector<double>& s, double bin_width);
 

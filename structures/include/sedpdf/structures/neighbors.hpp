@@ -28,7 +28,8 @@ struct Neighbor {
 class NeighborSearch {
  public:
   /// Throws std::invalid_argument if r_max is not positive/finite, or exceeds the minimum-image radius
-  /// without allow_images (the message names both numbers).
+  /// without allow_images (the message names both numbers). The positions are copied: `s` need not
+  /// outlive the search. All const members may be called concurrently from several threads.
   NeighborSearch(const Structure& s, NeighborOptions opt);
 
   /// Number of home bins; pairs are partitioned by the home bin of their first atom so callers can
