@@ -206,3 +206,32 @@ TEST(Cli, StructureConvertRoundTrip) {
   ASSERT_EQ(back.code, 0) << back.err;
   EXPECT_NE(back.out.find("atoms:       296"), std::string::npos) << back.out;
 }
+
+// Every bad-input fixture, through the whole command: exit status 1, a message naming the file, the
+// line and the field, and no output file.
+class CliBadInput : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
+
+TEST_P(CliBadInput, ExitsWithNamedErrorAndNoOutput) {
+  const auto [file, field] = GetParam();
+  const fs::path d = temp_dir(std::string("bad_") + file);
+  const fs::path out = d / "g.h5";
+  const std::string path = std::string(SEDPDF_TEST_DATA) + "/structures/" + file;
+  const CliRun r = run({"pdf", path, "--rmax", "4", "-o", out.string()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find(std::string(file) + ":"), std::string::npos) << r.err;  // file:line
+  EXPECT_NE(r.err.find(std::string("field '") + field + "'"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_TRUE(fs::is_empty(d));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Fixtures, CliBadInput,
+    ::testing::Values(std::make_pair("bad_unknown_element.extxyz", "species"),
+                      std::make_pair("bad_lattice_8_numbers.extxyz", "Lattice"),
+                      std::make_pair("bad_no_pos.extxyz", "Properties"),
+                      std::make_pair("bad_truncated.extxyz", "atoms"),
+                      std::make_pair("bad_coplanar_cell.extxyz", "Lattice"),
+                      std::make_pair("bad_left_handed_cell.extxyz", "Lattice"),
+                      std::make_pair("bad_nan_coordinate.extxyz", "pos"),
+                      std::make_pair("bad_no_cell.cif", "_cell_length_a"),
+                      std::make_pair("bad_no_masses.data", "Masses")));
