@@ -7,13 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "sedpdf/structures/constants.hpp"
 #include "sedpdf/simulate/total_scattering.hpp"
 
 namespace sedpdf {
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 
 /// What both Debye variants need: element type per atom, f per type per s, self term, pair-type table.
 struct DebyeSetup {

@@ -31,7 +31,7 @@ double electron_wavelength(double energy_eV) {
 double interaction_constant(double energy_eV) {
   check_energy(energy_eV, "interaction_constant");
   const double mc2 = constants::kElectronRestEnergy_eV;
-  return 2.0 * constants::kPi / (electron_wavelength(energy_eV) * energy_eV) * (mc2 + energy_eV) /
+  return 2.0 * kPi / (electron_wavelength(energy_eV) * energy_eV) * (mc2 + energy_eV) /
          (2.0 * mc2 + energy_eV);
 }
 

@@ -1,6 +1,7 @@
 // Partial pair distribution functions: pair histograms (two kernels) and their normalisation.
 // Formulas and sources: see partial_pdf.hpp.
 #include "sedpdf/simulate/partial_pdf.hpp"
+#include "sedpdf/structures/constants.hpp"
 
 #include <omp.h>
 
@@ -16,7 +17,6 @@ namespace sedpdf {
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 // Chunks of home bins for the deterministic parallel reduction: at most this many, fewer if the
 // per-chunk histograms would exceed kChunkMemory bytes in all.
 constexpr size_t kMaxChunks = 64;

@@ -1,6 +1,7 @@
 // Faber–Ziman partial and total structure factors, the measured PDF and real-space PDFs.
 // Formulas and sources are in total_scattering.hpp.
 #include "sedpdf/simulate/total_scattering.hpp"
+#include "sedpdf/structures/constants.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -15,7 +16,6 @@ namespace sedpdf {
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 
 std::string num(double v) {
   char buf[32];

@@ -12,6 +12,7 @@
 
 #include <boost/math/quadrature/gauss.hpp>
 
+#include "sedpdf/structures/constants.hpp"
 #include "sedpdf/simulate/total_scattering.hpp"
 #include "transforms_internal.hpp"
 
@@ -19,7 +20,6 @@ namespace sedpdf {
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 
 std::string num(double v) {
   char buf[32];

@@ -1,6 +1,7 @@
 // Local structure analysis: bonds by per-pair cut-offs, coordination numbers, bond-length and
 // bond-angle distributions.
 #include "sedpdf/structures/analysis.hpp"
+#include "sedpdf/structures/constants.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -14,7 +15,6 @@ namespace sedpdf {
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 
 // Covalent radii (Å), Z = 1..96: B. Cordero et al., "Covalent radii revisited", Dalton Trans. (2008)
 // 2832–2838, Table 2. For C the sp³ value (0.76); for Mn, Fe, Co the low-spin values.

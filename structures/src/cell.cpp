@@ -1,4 +1,5 @@
 #include "sedpdf/structures/cell.hpp"
+#include "sedpdf/structures/constants.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,10 +8,6 @@
 #include <stdexcept>
 
 namespace sedpdf {
-
-namespace {
-constexpr double kPi = 3.14159265358979323846;
-}
 
 Cell Cell::from_vectors(const Vec3& a, const Vec3& b, const Vec3& c, std::array<bool, 3> periodic) {
   Cell cell;

@@ -1,4 +1,5 @@
 #include "sedpdf/structures/structure.hpp"
+#include "sedpdf/structures/constants.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -6,10 +7,6 @@
 #include <stdexcept>
 
 namespace sedpdf {
-
-namespace {
-constexpr double kPi = 3.14159265358979323846;
-}
 
 double b_from_u(double u_iso) { return 8 * kPi * kPi * u_iso; }
 double u_from_b(double b_iso) { return b_iso / (8 * kPi * kPi); }

@@ -13,13 +13,12 @@
 #include "sedpdf/simulate/scattering_factors.hpp"
 #include "sedpdf/simulate/total_scattering.hpp"
 #include "sedpdf/structures/io.hpp"
-#include "simulate/ts_random_packing.hpp"
+#include "fixtures/random_packing.hpp"
 
 using namespace sedpdf;
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 
 Atom atom(const char* sym, double x, double y, double z, double occ = 1.0) {
   Atom a;

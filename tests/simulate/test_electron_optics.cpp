@@ -35,7 +35,7 @@ TEST(ElectronOptics, NonRelativisticLimit) {
   const double V = 10.0;
   const double lam_nr = 12.2642598 / std::sqrt(V);
   EXPECT_NEAR(electron_wavelength(V) / lam_nr, 1.0, 1e-5);
-  EXPECT_NEAR(interaction_constant(V) / (constants::kPi / (electron_wavelength(V) * V)), 1.0, 1e-5);
+  EXPECT_NEAR(interaction_constant(V) / (kPi / (electron_wavelength(V) * V)), 1.0, 1e-5);
 }
 
 TEST(ElectronOptics, RejectsNonPositiveEnergy) {

@@ -12,33 +12,13 @@
 
 #include "sedpdf/simulate/partial_pdf.hpp"
 #include "sedpdf/structures/io.hpp"
+#include "fixtures/lattices.hpp"
 
 using namespace sedpdf;
+using sedpdf::test_fixtures::fcc;
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
-
-// fcc supercell n×n×n of conventional cells (a in Å), optional Gaussian displacements σ (Å) per axis.
-Structure fcc(double a, int n, double sigma, uint64_t seed, const char* el = "Cu") {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> gauss(0.0, sigma > 0 ? sigma : 1.0);
-  Structure s;
-  s.title = "fcc";
-  s.cell = Cell::orthorhombic(a * n, a * n, a * n);
-  const double basis[4][3] = {{0, 0, 0}, {0.5, 0.5, 0}, {0.5, 0, 0.5}, {0, 0.5, 0.5}};
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < n; ++j)
-      for (int k = 0; k < n; ++k)
-        for (const auto& b : basis) {
-          Atom at;
-          at.element = Element::parse(el);
-          at.pos = Position((i + b[0]) * a, (j + b[1]) * a, (k + b[2]) * a);
-          if (sigma > 0) at.pos += Vec3(gauss(rng), gauss(rng), gauss(rng));
-          s.atoms.push_back(at);
-        }
-  return s;
-}
 
 Structure random_box(const Cell& cell, size_t n, uint64_t seed, bool two_elements, bool frac_occ) {
   std::mt19937_64 rng(seed);

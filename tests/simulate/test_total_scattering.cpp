@@ -13,13 +13,12 @@
 #include "sedpdf/simulate/partial_pdf.hpp"
 #include "sedpdf/simulate/scattering_factors.hpp"
 #include "sedpdf/simulate/total_scattering.hpp"
-#include "simulate/ts_random_packing.hpp"
+#include "fixtures/random_packing.hpp"
 
 using namespace sedpdf;
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 
 double max_abs(const std::vector<double>& v) {
   double m = 0;

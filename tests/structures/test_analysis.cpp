@@ -3,27 +3,12 @@
 
 #include <cmath>
 
+#include "fixtures/lattices.hpp"
 #include "sedpdf/structures/analysis.hpp"
 
 using namespace sedpdf;
 
 namespace {
-
-Structure fcc(double a, int n, const char* el) {
-  Structure s;
-  s.cell = Cell::orthorhombic(a * n, a * n, a * n);
-  const double basis[4][3] = {{0, 0, 0}, {0.5, 0.5, 0}, {0.5, 0, 0.5}, {0, 0.5, 0.5}};
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < n; ++j)
-      for (int k = 0; k < n; ++k)
-        for (const auto& b : basis) {
-          Atom at;
-          at.element = Element::parse(el);
-          at.pos = Position((i + b[0]) * a, (j + b[1]) * a, (k + b[2]) * a);
-          s.atoms.push_back(at);
-        }
-  return s;
-}
 
 double fraction_near(const Histogram& h, double x, double tol) {
   double in = 0, all = 0;
@@ -39,7 +24,7 @@ double fraction_near(const Histogram& h, double x, double tol) {
 
 TEST(Analysis, FccCoordinationBondLengthAndAngleMultiplicities) {
   const double a = 3.615;
-  const Structure s = fcc(a, 3, "Cu");
+  const Structure s = test_fixtures::fcc(a, 3, 0.0, 1, "Cu");
   LocalStructureOptions opt;
   opt.cutoffs.set(Element::parse("Cu"), Element::parse("Cu"), 0.5 * (a / std::sqrt(2.0) + a));
   const LocalStructure ls = analyse_local_structure(s, opt);
@@ -122,7 +107,7 @@ TEST(Analysis, CutoffSpecParsingAndErrors) {
 }
 
 TEST(Structure, DensityCompositionAndUB) {
-  Structure s = fcc(3.615, 2, "Cu");
+  Structure s = test_fixtures::fcc(3.615, 2, 0.0, 1, "Cu");
   // 32 Cu in (7.23 Å)³: ρ = 32 × 63.546 / (N_A × 377.9 Å³ × 1e-24) = 8.93 g/cm³ (copper's density)
   EXPECT_NEAR(s.mass_density_g_cm3(), 32 * 63.546 / (kAvogadro * std::pow(7.23, 3) * 1e-24), 1e-9);
   EXPECT_NEAR(s.mass_density_g_cm3(), 8.93, 0.01);

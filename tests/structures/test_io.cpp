@@ -22,7 +22,6 @@ namespace {
 
 const std::string kData = std::string(SEDPDF_TEST_DATA) + "/structures/";
 const std::string kRepoData = std::string(SEDPDF_REPO_DATA) + "/structures/";
-constexpr double kPi = 3.14159265358979323846;
 
 /// A fresh, empty directory per test.
 class IoTest : public ::testing::Test {

@@ -3,13 +3,13 @@
 //   λ = h c / sqrt(eV (2 m c² + eV)),   σ = 2π m e λ / h² = (2π / (λ V)) (m c² + eV) / (2 m c² + eV).
 // Constants CODATA 2018.
 #pragma once
+#include "sedpdf/structures/constants.hpp"
 
 namespace sedpdf {
 
 namespace constants {
 constexpr double kElectronRestEnergy_eV = 510998.95000;  ///< m c² (eV)
 constexpr double kHc_eVAngstrom = 12398.419843320026;     ///< h c (eV·Å)
-constexpr double kPi = 3.14159265358979323846;
 }  // namespace constants
 
 /// Relativistic electron wavelength (Å) for accelerating voltage given as energy in eV (> 0).

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "sedpdf/structures/cell.hpp"
+#include "sedpdf/structures/constants.hpp"
 #include "sedpdf/structures/element.hpp"
 #include "sedpdf/structures/vec3.hpp"
 
@@ -58,8 +59,5 @@ class Structure {
   /// outside [0, 1], negative or non-finite U, or a cell with non-positive volume.
   void validate(const std::string& where = "") const;
 };
-
-/// Avogadro constant (mol⁻¹), CODATA 2018 exact value.
-constexpr double kAvogadro = 6.02214076e23;
 
 }  // namespace sedpdf
