@@ -9,6 +9,8 @@
 
 #include "commands.hpp"
 #include "sedpdf/structures/analysis.hpp"
+#include "sedpdf/structures/atomic_file.hpp"
+#include "sedpdf/structures/error.hpp"
 #include "sedpdf/structures/io.hpp"
 
 namespace sedpdf::cli {
@@ -21,8 +23,31 @@ std::string fmt(double v, int prec = 4) {
   return s.str();
 }
 
-void print_info(const Structure& s, const std::string& file, const LocalStructureOptions& opt,
-                bool show_angles, std::ostream& out) {
+// Long-format CSV of every distribution: kind, label, bin centre, count, fraction.
+void write_distributions(const std::string& path, const LocalStructure& ls) {
+  write_text_atomically(path, [&](std::ostream& o) {
+    o << "# sedpdf structure info: distributions (bond lengths in Å, angles in degrees, coordination numbers)\n";
+    o << "kind,label,x,count,fraction\n";
+    auto hist = [&](const char* kind, const std::string& label, const Histogram& h) {
+      for (size_t k = 0; k < h.counts.size(); ++k) {
+        if (h.counts[k] == 0) continue;
+        o << kind << "," << label << "," << h.lo + (static_cast<double>(k) + 0.5) * h.width << "," << h.counts[k]
+          << "," << h.counts[k] / static_cast<double>(h.n) << "\n";
+      }
+    };
+    for (const auto& b : ls.bonds) hist("bond_length_A", b.a.symbol() + "-" + b.b.symbol(), b.lengths);
+    for (const auto& a : ls.angles)
+      hist("bond_angle_deg", a.a.symbol() + "-" + a.centre.symbol() + "-" + a.b.symbol(), a.angles);
+    for (const auto& c : ls.coordination)
+      for (size_t k = 0; k < c.histogram.size(); ++k)
+        if (c.histogram[k] > 0)
+          o << "coordination," << c.centre.symbol() << "<-" << c.neighbor.symbol() << "," << k << ",,"
+            << c.histogram[k] << "\n";
+  });
+}
+
+LocalStructure print_info(const Structure& s, const std::string& file, const LocalStructureOptions& opt,
+                          bool show_angles, std::ostream& out) {
   out << "file:        " << file << "\n";
   if (!s.title.empty()) out << "title:       " << s.title << "\n";
   out << "atoms:       " << s.size() << " (Σ occupancy " << fmt(s.total_occupancy(), 3) << ")\n";
@@ -75,6 +100,7 @@ void print_info(const Structure& s, const std::string& file, const LocalStructur
       out << line;
     }
   }
+  return ls;
 }
 
 }  // namespace
@@ -84,7 +110,7 @@ void register_structure(CLI::App& app, std::ostream& out) {
   st->require_subcommand(1);
 
   struct InfoArgs {
-    std::string file, format = "auto", cutoffs;
+    std::string file, format = "auto", cutoffs, distributions;
     bool angles = true;
     double length_bin = 0.01, angle_bin = 1.0;
   };
@@ -100,14 +126,23 @@ void register_structure(CLI::App& app, std::ostream& out) {
   info->add_option("--length-bin", ia->length_bin, "bond-length histogram bin (Å)")->capture_default_str();
   info->add_option("--angle-bin", ia->angle_bin, "bond-angle histogram bin (degrees)")->capture_default_str();
   info->add_flag("!--no-angles", ia->angles, "omit the bond-angle table");
+  info->add_option("--distributions", ia->distributions,
+                   "write the bond-length (Å), bond-angle (degrees) and coordination distributions to this .csv");
   info->callback([ia, &out]() {
     const StructureFormat f = ia->format == "auto" ? StructureFormat::Auto : parse_format_name(ia->format);
+    if (!ia->distributions.empty() && (ia->distributions.size() < 4 ||
+                                       ia->distributions.substr(ia->distributions.size() - 4) != ".csv"))
+      throw InputError("", 0, "--distributions", "'" + ia->distributions + "' must end in .csv");
     const Structure s = read_structure(ia->file, f);
     LocalStructureOptions opt;
     if (!ia->cutoffs.empty()) opt.cutoffs = BondCutoffs::parse(ia->cutoffs);
     opt.length_bin = ia->length_bin;
     opt.angle_bin = ia->angle_bin;
-    print_info(s, ia->file, opt, ia->angles, out);
+    const LocalStructure ls = print_info(s, ia->file, opt, ia->angles, out);
+    if (!ia->distributions.empty()) {
+      write_distributions(ia->distributions, ls);
+      out << "\nwrote " << ia->distributions << "\n";
+    }
   });
 
   struct ConvertArgs {
