@@ -12,11 +12,11 @@
 #include <sstream>
 
 #include "commands.hpp"
-#include "h5_writer.hpp"
 #include "sedpdf/simulate/partial_pdf.hpp"
 #include "sedpdf/simulate/scattering_factors.hpp"
 #include "sedpdf/simulate/total_scattering.hpp"
 #include "sedpdf/structures/atomic_file.hpp"
+#include "sedpdf/structures/h5.hpp"
 #include "sedpdf/structures/error.hpp"
 #include "sedpdf/structures/io.hpp"
 

@@ -1,4 +1,4 @@
-// app/h5_writer.hpp — a small RAII writer over the HDF5 C API for result files: groups, 1-D/2-D double
+// sedpdf/structures/h5.hpp — a small RAII writer over the HDF5 C API for result files (every stage uses it): groups, 1-D/2-D double
 // datasets (chunked + deflate when large), and string/number attributes carrying units and metadata.
 #pragma once
 #include <hdf5.h>
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace sedpdf::cli {
+namespace sedpdf {
 
 class H5Writer {
  public:
@@ -32,4 +32,4 @@ class H5Writer {
   std::string path_;
 };
 
-}  // namespace sedpdf::cli
+}  // namespace sedpdf

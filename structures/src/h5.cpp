@@ -1,9 +1,9 @@
-#include "h5_writer.hpp"
+#include "sedpdf/structures/h5.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 
-namespace sedpdf::cli {
+namespace sedpdf {
 
 namespace {
 void check(herr_t status, const std::string& what) {
@@ -96,4 +96,4 @@ void H5Writer::attribute(const std::string& object, const std::string& name, dou
   check(st, "attribute " + object + "@" + name);
 }
 
-}  // namespace sedpdf::cli
+}  // namespace sedpdf
