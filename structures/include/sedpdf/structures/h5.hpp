@@ -24,8 +24,43 @@ class H5Writer {
                const std::string& units = "");
   void attribute(const std::string& object, const std::string& name, const std::string& value);
   void attribute(const std::string& object, const std::string& name, double value);
+  /// N-D double dataset of shape `dims` (row-major), chunked by `chunk` (empty = automatic for large
+  /// data, contiguous for small) and deflate-compressed at `deflate` (0..9) when chunked.
+  void dataset_nd(const std::string& path, const std::vector<double>& v, const std::vector<size_t>& dims,
+                  const std::string& units = "", const std::vector<size_t>& chunk = {}, int deflate = 4);
   /// Flushes and closes; throws on failure (called by the destructor silently otherwise).
   void close();
+  hid_t id() const { return file_; }
+
+ private:
+  hid_t file_ = -1;
+  std::string path_;
+};
+
+/// Read-only access to an HDF5 file: shapes, whole datasets and hyperslabs converted to double from any
+/// integer or floating type, and attributes. Every failure throws InputError naming the file and the
+/// dataset/attribute path.
+class H5Reader {
+ public:
+  explicit H5Reader(const std::string& path);
+  ~H5Reader();
+  H5Reader(const H5Reader&) = delete;
+  H5Reader& operator=(const H5Reader&) = delete;
+
+  bool exists(const std::string& path) const;  ///< link exists (every intermediate group too)
+  std::vector<size_t> shape(const std::string& dataset) const;
+  /// Element type class of a dataset: "integer", "float" or "other".
+  std::string type_class(const std::string& dataset) const;
+  /// The whole dataset, row-major, as double.
+  std::vector<double> read(const std::string& dataset) const;
+  /// A hyperslab [offset, offset + count) per dimension, row-major, as double.
+  std::vector<double> read_slab(const std::string& dataset, const std::vector<size_t>& offset,
+                                const std::vector<size_t>& count) const;
+  bool has_attribute(const std::string& object, const std::string& name) const;
+  std::string attribute_string(const std::string& object, const std::string& name) const;
+  double attribute_double(const std::string& object, const std::string& name) const;
+  const std::string& path() const { return path_; }
+  hid_t id() const { return file_; }
 
  private:
   hid_t file_ = -1;
