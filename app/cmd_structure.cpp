@@ -145,6 +145,12 @@ void register_structure(CLI::App& app, std::ostream& out) {
     }
   });
 
+  // `sedpdf structure build <material> ...`: one builder per file (cmd_build_<material>.cpp), each
+  // registered here by one line.
+  auto* build = st->add_subcommand("build", "Build an atomistic model of a material (see each builder's help)");
+  build->require_subcommand(1);
+  register_builders(*build, out);
+
   struct ConvertArgs {
     std::string in, outp, from = "auto", to = "auto", style = "atomic";
   };
