@@ -173,6 +173,19 @@ double damping_factor(const Damping& d, double s, double s_max) {
     }
     case Damping::Exp:
       return std::exp(-d.b * s * s);
+    case Damping::ModifiedLorch: {
+      // Soper & Barney 2011: 3(sin x − x cos x)/x³, x = 2πsΔ (the transform of a 3-D top hat).
+      if (!(s_max > 0)) throw std::invalid_argument("modified Lorch damping needs s_max > 0, got " + num(s_max));
+      if (std::fabs(s) >= s_max) return 0.0;
+      constexpr double kFirstZero = 4.4934094579090642;  // tan x = x
+      const double delta = d.delta > 0 ? d.delta : kFirstZero / (2 * kPi * s_max);
+      const double x = 2 * kPi * s * delta;
+      if (std::fabs(x) < 0.2) {  // Σ_j (−1)^j 6(j + 1) x^{2j}/(2j + 3)!, truncation < 1e-15
+        const double x2 = x * x;   // 1 − x²/10 + x⁴/280 − x⁶/15120 + x⁸/1330560
+        return 1.0 - x2 / 10.0 * (1.0 - x2 / 28.0 * (1.0 - x2 / 54.0 * (1.0 - x2 / 88.0)));
+      }
+      return 3.0 * (std::sin(x) - x * std::cos(x)) / (x * x * x);
+    }
   }
   return 1.0;
 }
@@ -187,6 +200,26 @@ Damping parse_damping(const std::string& text) {
     d.kind = Damping::Lorch;
     return d;
   }
+  for (const char* name : {"modified-lorch", "updated-lorch"}) {
+    const std::string n(name);
+    if (t == n) {
+      d.kind = Damping::ModifiedLorch;
+      return d;
+    }
+    if (t.rfind(n + ":", 0) == 0) {
+      const std::string v = t.substr(n.size() + 1);
+      double delta = 0;
+      const char* first = v.data();
+      const char* last = v.data() + v.size();
+      if (!v.empty() && *first == '+') ++first;
+      const auto res = std::from_chars(first, last, delta);
+      if (v.empty() || res.ec != std::errc() || res.ptr != last || !std::isfinite(delta) || delta < 0)
+        throw std::invalid_argument("damping '" + text + "': " + n + ":<Δ> needs a finite Δ >= 0 (Å)");
+      d.kind = Damping::ModifiedLorch;
+      d.delta = delta;
+      return d;
+    }
+  }
   if (t.rfind("exp:", 0) == 0) {
     const std::string v = t.substr(4);
     double b = 0;
@@ -200,7 +233,8 @@ Damping parse_damping(const std::string& text) {
     d.b = b;
     return d;
   }
-  throw std::invalid_argument("damping '" + text + "' is not one of none, lorch, exp:<b in Å²>");
+  throw std::invalid_argument("damping '" + text +
+                              "' is not one of none, lorch, exp:<b in Å²>, modified-lorch[:<Δ in Å>]");
 }
 
 std::string damping_name(const Damping& d) {
@@ -212,6 +246,12 @@ std::string damping_name(const Damping& d) {
     case Damping::Exp: {
       char buf[48];
       std::snprintf(buf, sizeof buf, "exp:%.17g", d.b);
+      return buf;
+    }
+    case Damping::ModifiedLorch: {
+      if (!(d.delta > 0)) return "modified-lorch";
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "modified-lorch:%.17g", d.delta);
       return buf;
     }
   }
@@ -295,7 +335,8 @@ std::vector<std::vector<double>> sine_transform_s_to_r_batch(const std::vector<d
   if (cut) sc.push_back(s_max);
   std::vector<double> dvals(sc.size());
   for (size_t i = 0; i < sc.size(); ++i) dvals[i] = damping_factor(d, sc[i], s_max);
-  if (!cut && d.kind == Damping::Lorch) dvals.back() = 0.0;  // the last node is s_max itself
+  if (!cut && (d.kind == Damping::Lorch || (d.kind == Damping::ModifiedLorch && !(d.delta > 0))))
+    dvals.back() = 0.0;  // the last node is s_max itself
   std::vector<std::vector<double>> psi(phis.size(), std::vector<double>(sc.size()));
   for (size_t m = 0; m < phis.size(); ++m) {
     for (size_t i = 0; i < n; ++i) psi[m][i] = phis[m][i] * dvals[i];

@@ -37,21 +37,27 @@ double q_from_s(double s);
 
 /// A modification function D(s) applied to φ(s) before the sine transform.
 struct Damping {
-  enum Kind { None, Lorch, Exp };
+  enum Kind { None, Lorch, Exp, ModifiedLorch };
   Kind kind = None;
-  double b = 0;  ///< Å², for Exp: D(s) = exp(−b s²) (003 step 5, b ≈ 0.6–1.0 Å²)
+  double b = 0;      ///< Å², for Exp: D(s) = exp(−b s²) (003 step 5, b ≈ 0.6–1.0 Å²)
+  double delta = 0;  ///< Å, for ModifiedLorch: top-hat radius Δ; 0 = the first zero of D at s_max
 };
 
 /// D(s) at s (Å⁻¹) for a transform that stops at s_max (Å⁻¹):
 ///  - None: 1;
 ///  - Lorch: sin(πs/s_max)/(πs/s_max) for s < s_max, 0 beyond (Lorch, J. Phys. C 2 (1969) 229);
-///  - Exp: exp(−b s²).
-/// Throws std::invalid_argument for Lorch with s_max <= 0.
+///  - Exp: exp(−b s²);
+///  - ModifiedLorch: the three-dimensional top hat of radius Δ in r (Soper & Barney, J. Appl. Cryst. 44
+///    (2011) 714, their "modified Lorch" function, here with a fixed Δ), D = 3(sin x − x cos x)/x³ with
+///    x = 2πsΔ, for s < s_max, 0 beyond; Δ = delta, or when delta = 0, Δ = x₁/(2π s_max) with
+///    x₁ = 4.4934094579 the first zero (tan x₁ = x₁), so that D(s_max) = 0 as for Lorch.
+/// Throws std::invalid_argument for Lorch / ModifiedLorch with s_max <= 0.
 double damping_factor(const Damping& d, double s, double s_max);
-/// "none", "lorch" or "exp:<b in Å²>" (case-insensitive, surrounding spaces ignored).
-/// Throws std::invalid_argument naming the text for anything else or a negative/non-finite b.
+/// "none", "lorch", "exp:<b in Å²>", "modified-lorch" or "modified-lorch:<Δ in Å>" ("updated-lorch" is
+/// accepted for "modified-lorch") (case-insensitive, surrounding spaces ignored).
+/// Throws std::invalid_argument naming the text for anything else or a negative/non-finite b or Δ.
 Damping parse_damping(const std::string& text);
-/// Inverse of parse_damping: "none", "lorch", "exp:0.6".
+/// Inverse of parse_damping: "none", "lorch", "exp:0.6", "modified-lorch", "modified-lorch:0.3".
 std::string damping_name(const Damping& d);
 
 // ------------------------------------------------------------------------------------------------
