@@ -17,6 +17,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   app.set_help_all_flag("--help-all", "Help for every subcommand");
   register_structure(app, out);
   register_pdf(app, out);
+  register_decompose(app, out);
   register_reduce(app, out);
   register_specimen(app, out);
   std::vector<std::string> rev(args.rbegin(), args.rend());

@@ -18,6 +18,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
 // Subcommand registration; each returns a callback flag set when the subcommand was chosen.
 void register_structure(CLI::App& app, std::ostream& out);
 void register_pdf(CLI::App& app, std::ostream& out);
+void register_decompose(CLI::App& app, std::ostream& out);
 void register_reduce(CLI::App& app, std::ostream& out);
 void register_specimen(CLI::App& app, std::ostream& out);
 /// Adds every `structure build <material>` builder to `build` (app/cmd_builders.cpp).

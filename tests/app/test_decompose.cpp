@@ -1,0 +1,246 @@
+// `sedpdf decompose CONFIG.toml`, in-process: a synthetic reduced cube of two real PDFs with smooth maps
+// is written to HDF5 (docs/formats.md), unmixed, and the output read back; config and input errors name
+// the key / file / pixel; non-convergence is surfaced.
+#include <gtest/gtest.h>
+
+#include <Eigen/Dense>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "fixtures/unmix_mixtures.hpp"
+#include "sedpdf/structures/h5.hpp"
+
+namespace fs = std::filesystem;
+using namespace sedpdf;
+using namespace sedpdf::test_fixtures;
+using sedpdf::cli::run_cli;
+
+namespace {
+
+struct CliRun {
+  int code;
+  std::string out, err;
+};
+
+CliRun run(const std::vector<std::string>& args) {
+  std::ostringstream o, e;
+  const int c = run_cli(args, o, e);
+  return {c, o.str(), e.str()};
+}
+
+fs::path temp_dir(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / ("sedpdf_test_decompose_" + name);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+constexpr int kNy = 20, kNx = 28;
+
+/// The two-phase cube (ZIF-zni crystal + Na–P–Al–O–F packing, 5 % noise), shared by the tests.
+const Mixture& mixture() {
+  static const Mixture m = make_mixture(2, kNy, kNx, 0.05, 901, {1, 2});
+  return m;
+}
+
+/// Writes /reduced/r and /reduced/G (ny, nx, n_r) as `sedpdf reduce` does, a mask (ny, nx) with three
+/// positions off and /reduced/failed; `poison` puts a NaN at pixel (y=2, x=5), r index 10, and marks it
+/// failed there.
+void write_cube(const fs::path& path, bool poison = false) {
+  const Mixture& m = mixture();
+  const PhasePdfs& P = phase_pdfs();
+  const size_t n = P.r.size();
+  std::vector<double> cube(static_cast<size_t>(kNy * kNx) * n);
+  for (int row = 0; row < kNy * kNx; ++row)
+    for (size_t j = 0; j < n; ++j) cube[static_cast<size_t>(row) * n + j] = m.X(row, static_cast<Eigen::Index>(j));
+  if (poison) cube[static_cast<size_t>(2 * kNx + 5) * n + 10] = std::nan("");
+  std::vector<double> mask(static_cast<size_t>(kNy * kNx), 1.0);
+  mask[0] = mask[1] = mask[static_cast<size_t>(kNx + 3)] = 0.0;
+  std::vector<double> failed(static_cast<size_t>(kNy * kNx), 0.0);
+  if (poison) failed[static_cast<size_t>(2 * kNx + 5)] = 1.0;
+  H5Writer h(path.string());
+  h.group("/reduced");
+  h.dataset_nd("/reduced/failed", failed, {static_cast<size_t>(kNy), static_cast<size_t>(kNx)});
+  h.dataset("/reduced/r", P.r, "Å");
+  h.dataset_nd("/reduced/G", cube, {static_cast<size_t>(kNy), static_cast<size_t>(kNx), n}, "Å⁻²");
+  h.dataset_nd("/reduced/mask", mask, {static_cast<size_t>(kNy), static_cast<size_t>(kNx)});
+  h.close();
+}
+
+fs::path write_config(const fs::path& dir, const std::string& body) {
+  const fs::path p = dir / "decompose.toml";
+  std::ofstream(p) << body;
+  return p;
+}
+
+std::vector<double> map_of(const std::vector<double>& maps, int comp) {
+  const size_t npix = static_cast<size_t>(kNy * kNx);
+  return std::vector<double>(maps.begin() + static_cast<std::ptrdiff_t>(comp * npix),
+                             maps.begin() + static_cast<std::ptrdiff_t>((comp + 1) * npix));
+}
+
+}  // namespace
+
+TEST(Decompose, IcaOnACubeRecoversTheMapsAndRecordsEverything) {
+  const fs::path d = temp_dir("ica");
+  write_cube(d / "cube.h5");
+  const fs::path cfg = write_config(d, R"(
+# relative paths are relative to this file
+input = "cube.h5"
+output = "unmix.h5"
+dataset = "/reduced/G"
+abscissa = "/reduced/r"
+mask = "/reduced/mask"
+method = "ica"
+n_components = "auto"
+seed = 3
+[ica]
+nonlinearity = "logcosh"
+algorithm = "deflation"
+)");
+  const CliRun r = run({"decompose", cfg.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("components: 2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("557 of 560 scan positions"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("warning"), std::string::npos) << r.out;
+
+  H5Reader h((d / "unmix.h5").string());
+  const std::vector<size_t> cs = h.shape("/decomposition/components");
+  ASSERT_EQ(cs.size(), 2u);
+  EXPECT_EQ(cs[0], 2u);
+  EXPECT_EQ(cs[1], phase_pdfs().r.size());
+  EXPECT_EQ(h.shape("/decomposition/loadings"), (std::vector<size_t>{2, kNy, kNx}));
+  EXPECT_EQ(h.attribute_string("/decomposition", "method"), "ica");
+  EXPECT_EQ(h.attribute_double("/decomposition", "n_components"), 2.0);
+  EXPECT_EQ(h.attribute_string("/decomposition", "n_components_requested"), "auto");
+  EXPECT_EQ(h.attribute_string("/decomposition", "count_criterion"), "marchenko-pastur");
+  EXPECT_NE(h.attribute_string("/decomposition", "count_reason").find("Marchenko"), std::string::npos);
+  EXPECT_EQ(h.attribute_string("/decomposition", "converged"), "true");
+  EXPECT_EQ(h.attribute_string("/decomposition", "ica_algorithm"), "deflation");
+  EXPECT_EQ(h.attribute_string("/decomposition", "seed"), "3");
+  EXPECT_EQ(h.attribute_string("/decomposition/abscissa", "units"), "Å");
+  EXPECT_EQ(h.attribute_string("/decomposition/components", "units"), "Å⁻²");
+  EXPECT_TRUE(h.exists("/decomposition/singular_values"));
+  EXPECT_TRUE(h.exists("/decomposition/explained_variance_ratio"));
+  EXPECT_TRUE(h.exists("/decomposition/pa_thresholds"));
+  EXPECT_GT(h.attribute_double("/decomposition", "noise_sigma"), 0);
+
+  // Masked positions are NaN; the maps match the truth at the others.
+  const std::vector<double> maps = h.read("/decomposition/loadings");
+  const Mixture& m = mixture();
+  std::vector<Eigen::Index> used;
+  for (int i = 0; i < kNy * kNx; ++i)
+    if (i != 0 && i != 1 && i != kNx + 3) used.push_back(i);
+  for (int comp = 0; comp < 2; ++comp) {
+    const std::vector<double> c = map_of(maps, comp);
+    EXPECT_TRUE(std::isnan(c[0]) && std::isnan(c[1]) && std::isnan(c[static_cast<size_t>(kNx + 3)]));
+  }
+  Eigen::MatrixXd est(static_cast<Eigen::Index>(used.size()), 2), truth(static_cast<Eigen::Index>(used.size()), 2);
+  for (size_t i = 0; i < used.size(); ++i)
+    for (int comp = 0; comp < 2; ++comp) {
+      est(static_cast<Eigen::Index>(i), comp) = maps[static_cast<size_t>(comp * kNy * kNx + used[i])];
+      truth(static_cast<Eigen::Index>(i), comp) = m.L(used[i], comp);
+    }
+  const auto corr = matched_correlations(est, truth, false);
+  EXPECT_GE(std::min(corr[0], corr[1]), 0.99) << corr[0] << " " << corr[1];
+
+  // The same config again gives the identical file content.
+  const std::vector<double> first = h.read("/decomposition/components");
+  ASSERT_EQ(run({"decompose", cfg.string()}).code, 0);
+  H5Reader h2((d / "unmix.h5").string());
+  EXPECT_EQ(h2.read("/decomposition/components"), first);
+}
+
+TEST(Decompose, PcaAndNmfWindowAndFixedCount) {
+  const fs::path d = temp_dir("pca");
+  write_cube(d / "cube.h5");
+  const fs::path cfg = write_config(d, R"(
+input = "cube.h5"
+output = "pca.h5"
+method = "pca"
+n_components = 3
+abscissa_min = 2.0   # Å
+abscissa_max = 10.0
+[pca]
+center = true
+solver = "full"
+)");
+  const CliRun r = run({"decompose", cfg.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  H5Reader h((d / "pca.h5").string());
+  const std::vector<double> ab = h.read("/decomposition/abscissa");
+  EXPECT_GE(ab.front(), 2.0 - 1e-12);
+  EXPECT_LE(ab.back(), 10.0 + 1e-12);
+  EXPECT_EQ(h.shape("/decomposition/components"), (std::vector<size_t>{3, ab.size()}));
+  EXPECT_TRUE(h.exists("/decomposition/mean"));
+  EXPECT_EQ(h.attribute_string("/decomposition", "count_criterion"), "fixed");
+  EXPECT_EQ(h.attribute_string("/decomposition", "pca_center"), "true");
+  // NMF needs non-negative data: G(r) is not, and the error names the pixel and r.
+  const fs::path bad = write_config(d, "input = \"cube.h5\"\noutput = \"nmf.h5\"\nmethod = \"nmf\"\nn_components = 2\n");
+  const CliRun rn = run({"decompose", bad.string()});
+  EXPECT_EQ(rn.code, 1);
+  EXPECT_NE(rn.err.find("non-negative"), std::string::npos) << rn.err;
+  EXPECT_NE(rn.err.find("pixel (y=0, x=0), r = "), std::string::npos) << rn.err;
+  EXPECT_FALSE(fs::exists(d / "nmf.h5"));
+}
+
+TEST(Decompose, NonConvergenceIsAWarningAndRecorded) {
+  const fs::path d = temp_dir("noconv");
+  write_cube(d / "cube.h5");
+  const fs::path cfg = write_config(d, R"(
+input = "cube.h5"
+output = "unmix.h5"
+n_components = 2
+[ica]
+max_iter = 1
+tol = 1e-14
+)");
+  const CliRun r = run({"decompose", cfg.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("warning: FastICA"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("NOT converged"), std::string::npos) << r.out;
+  H5Reader h((d / "unmix.h5").string());
+  EXPECT_EQ(h.attribute_string("/decomposition", "converged"), "false");
+  EXPECT_NE(h.attribute_string("/decomposition", "convergence_message").find("did not converge"), std::string::npos);
+  EXPECT_NE(h.attribute_string("/decomposition", "warnings").find("did not converge"), std::string::npos);
+}
+
+TEST(Decompose, ConfigAndInputErrorsNameTheCulprit) {
+  const fs::path d = temp_dir("errors");
+  write_cube(d / "cube.h5");
+  write_cube(d / "nan.h5", true);
+  auto expect_error = [&](const std::string& body, const std::vector<std::string>& parts) {
+    const fs::path cfg = write_config(d, body);
+    const CliRun r = run({"decompose", cfg.string()});
+    EXPECT_EQ(r.code, 1) << body;
+    for (const std::string& p : parts) EXPECT_NE(r.err.find(p), std::string::npos) << "'" << p << "' not in: " << r.err;
+  };
+  expect_error("input = \"cube.h5\"\noutput = \"o.h5\"\nmethods = \"ica\"\n",
+               {"decompose.toml:3", "field 'methods'", "unknown key"});
+  expect_error("input = \"cube.h5\"\noutput = \"o.h5\"\n[ica]\nnonlinear = \"exp\"\n", {"ica.nonlinear", "unknown key"});
+  expect_error("input = \"cube.h5\"\noutput = \"o.h5\"\nn_components = \"three\"\n", {"n_components", "auto"});
+  expect_error("input = \"cube.h5\"\noutput = \"o.h5\"\nmethod = \"pls\"\n", {"method", "pls"});
+  expect_error("input = \"cube.h5\"\noutput = \"o.h5\"\n[ica]\nalgorithm = 3\n", {"ica.algorithm", "string"});
+  expect_error("output = \"o.h5\"\n", {"input", "required"});
+  expect_error("input = \"cube.h5\"\noutput = \"o.h5\"\ndataset = \"/reduced/phi\"\n", {"cube.h5", "/reduced/phi", "no such dataset"});
+  expect_error("input = \"nan.h5\"\noutput = \"o.h5\"\n", {"nan.h5", "non-finite", "pixel (y=2, x=5)", "r = "});
+  expect_error("input = \"cube.h5\"\noutput = \"o.h5\"\nn_components = 600\n", {"n_components", "600"});
+  expect_error("input = \"cube.h5\"\noutput = \"o.h5\"\nabscissa_min = 30.0\n", {"window", "at least 2"});
+  expect_error("input = \"cube.h5\"\noutput = \"o.h5\"\nseed = -1\n", {"seed"});
+  expect_error("input = \"cube.h5\"\noutput = \"o.h5\"\nmethod = \"ica\"\nx = [1,\n", {"TOML"});
+  EXPECT_FALSE(fs::exists(d / "o.h5"));
+  // The failed position left out with `exclude`: the run succeeds and its loadings are NaN.
+  const fs::path cfg = write_config(d, "input = \"nan.h5\"\noutput = \"o.h5\"\nexclude = \"/reduced/failed\"\n");
+  const CliRun r = run({"decompose", cfg.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("559 of 560"), std::string::npos) << r.out;
+  H5Reader h((d / "o.h5").string());
+  EXPECT_TRUE(std::isnan(h.read("/decomposition/loadings")[static_cast<size_t>(2 * kNx + 5)]));
+  EXPECT_EQ(h.attribute_string("/decomposition", "input_exclude"), "/reduced/failed");
+}
