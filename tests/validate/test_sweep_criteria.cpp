@@ -1,0 +1,87 @@
+// The unmixing-success criterion on synthetic components and maps.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "sedpdf/validate/sweep_criteria.hpp"
+
+using namespace sedpdf;
+
+namespace {
+struct Case {
+  UnmixingInput in;
+};
+Case make_case(double mix, double map_noise, uint64_t seed) {
+  Case c;
+  for (int i = 0; i < 1000; ++i) c.in.r.push_back(0.5 + i * 0.015);
+  std::vector<double> a, b;
+  for (double r : c.in.r) {
+    a.push_back(std::exp(-std::pow((r - 1.99) / 0.08, 2)) * 3 + std::sin(2.0 * r) * std::exp(-0.2 * r));
+    b.push_back(std::exp(-std::pow((r - 1.55) / 0.06, 2)) * 4 + std::cos(2.6 * r) * std::exp(-0.25 * r));
+  }
+  c.in.phase_names = {"agZIF-62", "phosphate"};
+  c.in.references = {a, b};
+  // components: phosphate first, sign-flipped; each a mixture (1 − mix)·own + mix·other
+  std::vector<double> c0, c1;
+  for (size_t i = 0; i < a.size(); ++i) {
+    c0.push_back(-((1 - mix) * b[i] + mix * a[i]));
+    c1.push_back((1 - mix) * a[i] + mix * b[i]);
+  }
+  c.in.components = {c0, c1};
+  // truth: phase 0 on the left, phase 1 right of x = 30 px; loadings = blurred truth + noise
+  LabelMap t;
+  t.nx = 60;
+  t.ny = 30;
+  t.step = 11.0;
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> n(0, map_noise);
+  std::vector<double> l0, l1;
+  for (size_t j = 0; j < t.ny; ++j)
+    for (size_t i = 0; i < t.nx; ++i) {
+      t.labels.push_back(i < 30 ? 0 : 1);
+      const double x = (double(i) + 0.5 - 30.0) * t.step;
+      const double f1 = 0.5 * (1 + std::erf(x / (std::sqrt(2.0) * 25.0)));
+      l0.push_back(-(f1 + n(rng)));   // component 0 ↔ phase 1, flipped
+      l1.push_back(1 - f1 + n(rng));  // component 1 ↔ phase 0
+    }
+  c.in.truth = t;
+  std::vector<double> f0, f1;
+  for (int l : t.labels) {
+    f0.push_back(l == 0 ? 1.0 : 0.0);
+    f1.push_back(l == 1 ? 1.0 : 0.0);
+  }
+  c.in.truth_fractions = {f0, f1};
+  c.in.loadings = {l0, l1};
+  return c;
+}
+}  // namespace
+
+TEST(SweepCriteria, CleanUnmixingSucceeds) {
+  const Case c = make_case(0.0, 0.05, 1);
+  const UnmixingVerdict v = evaluate_unmixing(c.in);
+  EXPECT_TRUE(v.success) << v.summary;
+  EXPECT_EQ(v.component_of_phase, (std::vector<int>{1, 0}));
+  EXPECT_NEAR(v.phase_pearson[0], 1.0, 1e-12);
+  EXPECT_GE(v.classification.accuracy, 0.99);
+  // the exclusion band of 50 Å removes 5 columns each side of the boundary (distances 5.5 … 49.5 Å)
+  EXPECT_EQ(v.classification.n_excluded_interface, 30u * 10u);
+  EXPECT_GT(v.map_truth_correlation[0], 0.9);  // sign-corrected loading of the flipped component
+  EXPECT_GT(v.map_truth_correlation[1], 0.9);
+}
+
+TEST(SweepCriteria, MixedComponentsFailTheSpectraCriterion) {
+  const Case c = make_case(0.45, 0.05, 2);
+  const UnmixingVerdict v = evaluate_unmixing(c.in);
+  EXPECT_FALSE(v.spectra_ok) << v.summary;
+  EXPECT_FALSE(v.success);
+  EXPECT_NE(v.summary.find("component spectra"), std::string::npos);
+}
+
+TEST(SweepCriteria, NoisyMapsFailTheMapCriterion) {
+  const Case c = make_case(0.0, 0.6, 3);
+  const UnmixingVerdict v = evaluate_unmixing(c.in);
+  EXPECT_TRUE(v.spectra_ok);
+  EXPECT_FALSE(v.maps_ok) << v.summary;
+  EXPECT_LT(v.classification.accuracy, 0.95);
+}

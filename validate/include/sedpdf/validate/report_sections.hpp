@@ -1,0 +1,61 @@
+// sedpdf/validate/report_sections.hpp — ready-made report sections built from the validation pieces:
+// X-ray vs electron references of a phase (overlays in r and s, pair weights, pair-by-pair difference), a
+// measured ePDF against its references, an unmixing result against the ground truth (scree, components,
+// loading maps beside the truth, the success criterion), and the differential ZIF-zni study of 000.
+// Every section adds its numbers as tables (CSV) and returns them for the caller's own summary.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "sedpdf/validate/differential.hpp"
+#include "sedpdf/validate/peaks.hpp"
+#include "sedpdf/validate/references.hpp"
+#include "sedpdf/validate/report.hpp"
+#include "sedpdf/validate/sweep_criteria.hpp"
+
+namespace sedpdf {
+
+/// A name usable in report file names: letters and digits kept, everything else '_' ("agZIF-62" → "agZIF_62").
+std::string report_tag(const std::string& name);
+
+/// Linear interpolation of (x, y) at the points xi (0 outside [x.front(), x.back()]). x increasing.
+std::vector<double> interpolate_linear(const std::vector<double>& x, const std::vector<double>& y,
+                                       const std::vector<double>& xi);
+
+struct ReferenceSectionNumbers {
+  double electron_scale = 1;             ///< first-peak scale applied to G_e
+  PeakComparison electron_vs_xray;       ///< peak positions of the (scaled) kinematic ePDF vs the X-ray PDF
+  PairDifferenceExplanation explanation;  ///< against the X-ray PDF at the electron resolution when available
+  std::vector<WindowScore> scores;       ///< scaled G_e vs G_X over 1.5–10, 1.5–5, 5–10 Å (clipped to the grid)
+};
+/// Section "References: <name>": G(r) overlay (electron scaled to the first X-ray peak, 003) and φ(s)
+/// overlay, pair weights at s = 0 and 1 Å⁻¹, the pair-by-pair explanation over `window` (of X-ray minus
+/// electron at the same resolution when ref.xray_matched was computed: the weights' effect alone).
+/// first_shell (Å): where the first peak used for the 003 scaling and the first-shell offset is sought.
+ReferenceSectionNumbers add_reference_section(ReportWriter& w, const PhaseReference& ref,
+                                              Window window = {1.5, 10.0}, Window first_shell = {1.0, 2.3});
+
+struct EpdfComparisonNumbers {
+  double scale = 1;                          ///< factor applied to the measured G (first peak of the X-ray PDF)
+  std::vector<WindowScore> vs_xray;          ///< per window
+  std::vector<WindowScore> vs_electron;      ///< against the kinematic ePDF (also first-peak scaled)
+  PeakComparison peaks_vs_xray;
+};
+/// Section comparing a measured (area-averaged or component) ePDF G(r) on grid r with the phase's references
+/// (interpolated onto r): overlay figure, Pearson/Rw per window, peak offsets.
+EpdfComparisonNumbers add_epdf_comparison(ReportWriter& w, const std::string& name, const std::vector<double>& r,
+                                          const std::vector<double>& G, const PhaseReference& ref,
+                                          const std::vector<Window>& windows = {{1.5, 10.0}, {1.5, 5.0}, {5.0, 10.0}},
+                                          Window first_shell = {1.0, 2.3});
+
+/// Section "Unmixing": scree (if variances given), sign-corrected components beside their matched references,
+/// loading maps beside the ground truth and the predicted label map, and the verdict table.
+void add_unmixing_section(ReportWriter& w, const UnmixingInput& in, const UnmixingVerdict& v,
+                          const UnmixingCriteria& c, const std::vector<double>& pca_variances = {},
+                          int n_significant = 0);
+
+/// Section "Differential method (000)": S(Q) of the phases and the mixture, S_diff for the example fractions
+/// near the {400}/{112} reflections, the detection table.
+void add_differential_section(ReportWriter& w, const ZniStudy& st);
+
+}  // namespace sedpdf
