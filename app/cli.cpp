@@ -20,6 +20,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   register_decompose(app, out);
   register_reduce(app, out);
   register_specimen(app, out);
+  register_simulate(app, out);
   std::vector<std::string> rev(args.rbegin(), args.rend());
   try {
     app.parse(rev);

@@ -627,6 +627,17 @@ void run_build(const SpecimenArgs& a, std::ostream& out) {
 
 }  // namespace
 
+SpecimenSpec load_specimen_spec(const std::string& path) {
+  if (!fs::is_regular_file(path)) throw InputError(path, 0, "", "specimen configuration file not found");
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw InputError(path, e.source().begin.line, "", std::string(e.description()));
+  }
+  return parse_config(Toml(path), root).spec;
+}
+
 void register_specimen(CLI::App& app, std::ostream& out) {
   auto* sp = app.add_subcommand("specimen", "Composite specimens: field, thickness profile, phase geometry, support "
                                             "film, atoms generated on demand, ground truth");

@@ -1,5 +1,5 @@
-// Detector geometry, s calibration and masks (see sedpdf/reduce/detector.hpp).
-#include "sedpdf/reduce/detector.hpp"
+// Detector geometry, s calibration and masks (see sedpdf/simulate/detector.hpp).
+#include "sedpdf/simulate/detector.hpp"
 
 #include <hdf5.h>
 

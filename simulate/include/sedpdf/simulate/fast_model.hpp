@@ -1,0 +1,200 @@
+// sedpdf/simulate/fast_model.hpp — the fast statistical forward model (issue 5): kinematic single
+// scattering of each phase from its model structure, plural elastic scattering, plasmon and incoherent
+// inelastic scattering, probe-convergence blur, amorphous speckle with finite-volume statistics, the same
+// DetectorModel, HDF5 output through run_scan, and a profile-only mode for sweeps. What it keeps and what
+// it leaves out: docs/forward_models.md, "Fast model".
+//
+// Physics (all radially symmetric; s = 2 sinθ/λ, θ = λs at small angles, so dΩ = λ² d²s):
+// 1. Single elastic scattering of material p per unit thickness and unit s-area (Å⁻² per Å):
+//      d_p(s) = ρ_p (γλ)² [⟨f²⟩ + ⟨f⟩²(S_p(s) − 1)·DW(s)],   DW(s) = exp(−4π² U s²)
+//    (first Born approximation; f the Lobato–Van Dyck 2014 factors, γ the Lorentz factor (Kirkland 2010
+//    eq. 5.6: relativistic f = γ f₀); S_p(s) the Faber–Ziman S of the phase's periodic model from its partial
+//    PDFs with the Lorch window; U an isotropic thermal mean-square displacement (Å²): the interference term
+//    is damped by the Debye–Waller factor, the self term ⟨f²⟩ is split into elastic ⟨f²⟩·DW and thermal
+//    diffuse ⟨f²⟩(1 − DW) (Einstein model; Wang, Elastic and Inelastic Scattering in Electron Diffraction
+//    and Imaging, 1995, ch. 6)). Elastic mean free path 1/λ_el,p = ∫ d_p 2πs ds (σ-weighted).
+// 2. Plural elastic scattering (Anstis, Liu & Lake, Ultramicroscopy 26 (1988) 65; the Poisson/convolution
+//    form of Bothe/Molière as used there): with x_p = t_p/λ_el,p and normalised single-scattering
+//    distributions p_p = d_p λ_el,p, the pattern is Σ_n P_n(x) (Σ_p x_p p_p / x)^{⊛n}, in Hankel space
+//    exp(Σ_p x_p (p̂_p(q) − 1)) — all orders, mixed columns included (the non-linear mixing with thickness).
+// 3. Plasmons: × exp(Σ_p y_p (K̂_p(q) − 1)), y_p = t_p/λ_pl,p, K the Lorentzian kernel (inelastic.hpp).
+// 4. Probe convergence: × D̂(q) = 2J₁(2πqs_α)/(2πqs_α), the Hankel transform of the uniform disc of
+//    radius s_α = α/λ (the unscattered beam of a probe of semi-angle α, Kirkland 2010 eq. 5.47).
+// 5. Incoherent (Lenz) background beyond θ_c, linear in thickness (inelastic.hpp).
+// The result is integrated over annuli one detector pixel wide exactly from its Hankel transform,
+// C(r) = ∫|s|<r I d²s = ∫ Î(q) 2πr J₁(2πqr) dq, and spread over the detector pixels by their overlap areas.
+// 6. Speckle: the single-scattered, elastic, coherent part n = 1, m = 0 (Debye–Waller damped) of one
+//    probe position is one realisation of the finite coherently illuminated volume. Its amplitude at s is a
+//    sum over many atoms → complex Gaussian → exponential intensity per speckle grain (Goodman, Speckle
+//    Phenomena in Optics, 2007, ch. 3); partial spatial coherence adds M incoherent modes → Gamma(M)
+//    statistics (mean 1, variance 1/M). Grain size: the diffracted amplitude is the object transform
+//    convolved with the probe aperture (disc of radius s_α), so a grain spans ≈ the disc area π s_α²; across
+//    the aperture the Ewald sphere's excitation error changes by Δs_z = 2λ s s_α, which spans
+//    n_z = 1 + 2λ s s_α t independent reciprocal-space speckles of a slab of thickness t (extent 1/t along
+//    the beam), shrinking the grain radially by n_z. Independent grains per annulus of area A:
+//    N = A n_z / (π s_α²). The speckle field is drawn per polar cell (ring width 2s_α/n_z, sector width
+//    2s_α) from a counter-based generator keyed by (seed, position, cell): thread/order independent.
+//    Plural, plasmon-scattered and thermal-diffuse intensity is taken as speckle-free (averaged over many
+//    grains by the convolutions; each electron sees its own thermal configuration).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sedpdf/simulate/detector_model.hpp"
+#include "sedpdf/simulate/inelastic.hpp"
+#include "sedpdf/simulate/probe.hpp"
+#include "sedpdf/simulate/scan.hpp"
+#include "sedpdf/structures/specimen.hpp"
+#include "sedpdf/structures/structure.hpp"
+
+namespace sedpdf {
+
+/// One material of the fast model: a phase (or the support film) with its periodic model structure.
+struct FastMaterial {
+  std::string name;
+  Structure model;  ///< fully periodic model: composition, number density, S(s)
+  /// Plasmon energy and mean free path (plasmon_mfp_A = 0: Iakoubovskii estimate from the model's mass
+  /// density); composition, number and mass densities are filled in from the model.
+  InelasticMaterial inelastic;
+};
+
+struct FastModelParams {
+  ProbeSpec probe;             ///< energy, convergence semi-angle α, source size (speckle modes)
+  double s_max = 6.0;          ///< Å⁻¹: extent of the single-scattering model (beyond: neglected)
+  double ds_model = 0.0025;    ///< Å⁻¹: radial grid of S(s) and d(s) (transforms resolved to q = 1/(4·ds_model))
+  double pdf_dr = 0.01;        ///< Å: histogram bin of the partial PDFs
+  double pdf_r_max = 25.0;     ///< Å: largest r of the partial PDFs (capped at each model's minimum-image radius)
+  double thermal_u_A2 = 0.0;   ///< U (Å²): isotropic thermal mean-square displacement (Debye–Waller)
+  bool plural = true;          ///< plural elastic scattering (false: single scattering, x·p + (1 − x)δ)
+  bool speckle = true;         ///< amorphous speckle on the coherent single-scattered part
+  double speckle_modes = 0;    ///< M per grain; 0 = 1 + (source_size / d_probe)² (1 for a coherent probe)
+  InelasticParams inelastic;   ///< plasmon / incoherent switches and angles (energy and materials set here)
+  int threads = 0;             ///< OpenMP threads for the set-up (S(s), transforms); 0 = default
+};
+
+/// What the model computed for one material (for logs, docs and tests).
+struct FastMaterialInfo {
+  std::string name;
+  double number_density = 0;    ///< atoms/Å³
+  double mass_density = 0;      ///< g/cm³
+  double mfp_elastic_A = 0;     ///< λ_el (Å)
+  double mfp_plasmon_A = 0;     ///< λ_pl (Å)
+  double incoherent_per_A = 0;  ///< probability per Å of Lenz scattering beyond θ_c
+  std::vector<double> s;        ///< Å⁻¹, the model grid
+  std::vector<double> S;        ///< S(s) of the model
+  std::vector<double> d_coherent, d_thermal;  ///< single-scattering densities (Å⁻² per Å), d = sum
+};
+
+class FastModel {
+ public:
+  /// Computes S(s) and the single-scattering distributions of every material and the transforms for the
+  /// detector. Throws std::invalid_argument for no materials, a non-periodic or empty model, or bad
+  /// parameters (named).
+  FastModel(std::vector<FastMaterial> materials, const FastModelParams& params, const DetectorModel& detector);
+
+  size_t n_materials() const { return info_.size(); }
+  const FastMaterialInfo& material(size_t m) const { return info_[m]; }
+  const DetectorModel& detector() const { return det_; }
+  const FastModelParams& params() const { return params_; }
+
+  /// Annuli used internally: edges (Å⁻¹), width Δs_det, from 0 past the farthest pixel.
+  const std::vector<double>& annulus_edges() const { return edges_; }
+  /// Fraction of incident electrons per annulus for material thicknesses t (Å, one per material):
+  /// `total` (everything), `coherent` (the speckle-carrying part, ⊂ total). Throws for a bad size or
+  /// negative thickness.
+  void annuli(const std::vector<double>& t, std::vector<double>& total, std::vector<double>& coherent) const;
+  /// annuli() for several columns at once (one pass over the transform matrix: faster per column).
+  void annuli_batch(const std::vector<std::vector<double>>& t, std::vector<std::vector<double>>& total,
+                    std::vector<std::vector<double>>& coherent) const;
+  /// Speckle-free fraction per detector pixel.
+  void mean_pattern(const std::vector<double>& t, std::vector<double>& fraction) const;
+  /// Fraction per detector pixel with the speckle of (seed, position).
+  void pattern(const std::vector<double>& t, uint64_t seed, uint64_t position, std::vector<double>& fraction) const;
+
+  // ---- profile-only mode: bins of one pixel in radius (bin j: centre radius in [j, j+1) pixels) ----
+  size_t n_bins() const { return bin_s_.size(); }
+  const std::vector<double>& bin_s() const { return bin_s_; }            ///< mean s of the bin's pixels (Å⁻¹)
+  const std::vector<double>& bin_pixels() const { return bin_pixels_; }  ///< sensitive pixels per bin
+  /// Number of independent speckle grains (all modes counted) in bin b at thicknesses t.
+  double bin_speckle_grains(size_t b, const std::vector<double>& t) const;
+  /// Speckle-free expected counts per bin split into the smooth part (background C included) and the
+  /// coherent, speckle-carrying part; their sum is the mean of profile_expected over seeds.
+  void profile_parts(const std::vector<double>& t, std::vector<double>& smooth, std::vector<double>& coherent) const;
+  /// Expected counts summed over each bin's sensitive pixels (dose, background; speckle of (seed,
+  /// position) when enabled) — the sum of DetectorModel::expected over the bin's pixels, without MTF.
+  void profile_expected(const std::vector<double>& t, uint64_t seed, uint64_t position,
+                        std::vector<double>& expected) const;
+  /// profile_expected for several columns (positions[i] keys the speckle of column i); the same values.
+  void profile_expected_batch(const std::vector<std::vector<double>>& t, uint64_t seed,
+                              const std::vector<uint64_t>& positions, std::vector<std::vector<double>>& expected) const;
+  /// Poisson counts per bin (a sum of independent Poisson pixels is Poisson), saturation not applied
+  /// (documented: per-pixel saturation needs the 2-D pattern).
+  void profile_counts(const std::vector<double>& expected, uint64_t seed, uint64_t position,
+                      std::vector<uint32_t>& counts) const;
+
+ private:
+  void speckle_cell(double s_px, double phi, double t_total, uint64_t& cell, double& grains_per_cell) const;
+  void bins_from_annuli(const std::vector<double>& tot, const std::vector<double>& coh, std::vector<double>& smooth,
+                        std::vector<double>& coherent) const;
+  void add_bin_speckle(const std::vector<double>& t, const std::vector<double>& coh, uint64_t seed, uint64_t position,
+                       std::vector<double>& expected) const;
+  FastModelParams params_;
+  const DetectorModel& det_;
+  std::vector<FastMaterialInfo> info_;
+  double lambda_ = 0, s_alpha_ = 0, modes_ = 1;
+  std::vector<double> edges_;                  // annulus edges (Å⁻¹), B + 1
+  std::vector<double> q_;                      // Hankel grid (Å)
+  std::vector<double> c_matrix_;               // (B + 1) × Q: 2π r_b J₁(2π q r_b) dq
+  std::vector<double> disc_;                   // D̂(q)
+  std::vector<double> window_;                 // W(q): the window on the transform (= on G(r))
+  std::vector<std::vector<double>> p_hat_;     // per material p̂(q)
+  std::vector<std::vector<double>> k_hat_;     // per material K̂(q)
+  std::vector<std::vector<double>> coh_ann_;   // per material: ∫_annulus d_coherent·λ_el (normalised)
+  std::vector<std::vector<double>> bg_ann_;    // per material: Lenz background per annulus, normalised to 1
+  // pixel → annulus weights (CSR over stored pixels)
+  std::vector<size_t> px_start_;
+  std::vector<uint32_t> px_ann_;
+  std::vector<float> px_w_;
+  std::vector<double> px_s_, px_phi_;          // pixel centre s (Å⁻¹) and azimuth
+  // bins
+  std::vector<double> bin_s_, bin_pixels_;
+  std::vector<std::vector<std::pair<uint32_t, double>>> bin_ann_;  // per bin: (annulus, weight)
+};
+
+/// PatternSource for run_scan: material thicknesses under the probe from the specimen's ground truth
+/// (Specimen::column_thickness averaged over a Gaussian of FWHM `probe_fwhm_A`; the support film, when the
+/// specimen has one and the model has a material for it, as the last material), then FastModel::pattern.
+/// Thread safe.
+class FastPatternSource : public PatternSource {
+ public:
+  /// `material_of_phase[p]` = index of the model material for specimen phase p; film_material = index of
+  /// the film material or −1. Precomputes the thicknesses for the whole scan.
+  FastPatternSource(const FastModel& model, const Specimen& specimen, const ScanSpec& scan,
+                    std::vector<int> material_of_phase, int film_material, double probe_fwhm_A, uint64_t seed);
+  size_t n_outputs() const override { return 1; }
+  bool thread_safe() const override { return true; }
+  void compute(size_t iy, size_t ix, double x_A, double y_A, std::vector<std::vector<double>>& fractions) override;
+  /// Material thicknesses (Å) at scan position (iy, ix).
+  const std::vector<double>& thickness(size_t iy, size_t ix) const { return t_[iy * nx_ + ix]; }
+
+ private:
+  const FastModel& model_;
+  size_t nx_ = 0;
+  uint64_t seed_;
+  std::vector<std::vector<double>> t_;
+};
+
+/// Profile-only scan: per position the Poisson counts and expected counts summed per radial bin, written
+/// to `path` (HDF5, atomically) as /profiles/{s, n_pixels, counts (ny·nx × bins), expected}, the ground
+/// truth under /ground_truth (structures/specimen_truth.hpp layout) and the parameters as attributes of
+/// /sedpdf/parameters. Deterministic for a seed at any thread count. Returns the seconds spent.
+double run_profile_scan(const ScanSpec& scan, FastPatternSource& source, const FastModel& model,
+                        const std::string& path, const ScanOptions& options, const Specimen* truth);
+
+/// Hankel transform of a radial profile f(s) given on s_k = k·h (k = 0..n−1), trapezoid rule:
+/// f̂(q) = 2π ∫ f(s) J₀(2πqs) s ds. For tests and the model set-up.
+std::vector<double> hankel_transform(const std::vector<double>& f, double h, const std::vector<double>& q);
+
+}  // namespace sedpdf

@@ -1,0 +1,110 @@
+// sedpdf/simulate/inelastic.hpp — inelastic scattering of unfiltered 4D-STEM data: plasmon (valence)
+// angular redistribution and an incoherent ("electron Compton") background per element, with their
+// thickness dependence. Works on any uniform 2-D reciprocal grid (simulation or detector) and, for the
+// fast model, on radially symmetric profiles (Hankel space). Derivations: docs/forward_models.md.
+//
+// Plasmons (Egerton, Electron Energy-Loss Spectroscopy in the Electron Microscope, 3rd ed., Springer
+// 2011 — "Egerton 2011" below):
+// - Characteristic angle θ_E = E/(γ m₀ v²) = E/(2γT) (Egerton 2011 eq. 3.28 with the relativistic T),
+//   E the plasmon energy, γ m₀ v² = E₀(2m₀c² + E₀)/(m₀c² + E₀) for beam energy E₀.
+// - Angular distribution per event: dσ/dΩ ∝ 1/(θ² + θ_E²) for θ ≤ θ_c, 0 beyond (Egerton 2011
+//   eq. 3.50 and Sec. 3.3.2; cut-off θ_c ≈ (E/E₀)^{1/2}, Egerton 2011 eq. 3.51, unless given).
+//   On the s grid θ = λs (small angles): kernel K(s) ∝ 1/(s² + s_E²), s ≤ s_c, s_E = θ_E/λ, s_c = θ_c/λ,
+//   normalised to 1; K integrated exactly over each pixel's area except where it is smooth.
+// - Multiple plasmon events: Poisson probabilities P_m = e^{−x} x^m/m!, x = Σ_p t_p/λ_p (Egerton 2011
+//   eq. 3.117), pattern = Σ_m P_m K^{⊛m} ⊛ I (intensity conserved).
+// - Mean free path λ_p (Å): given per phase, or the estimate of Iakoubovskii et al., Microsc. Res. Tech.
+//   71 (2008) 626, eq. 8–9 (total valence + core inelastic MFP from the mass density, E₀, convergence α
+//   and collection β semi-angles).
+// Incoherent background (Lenz 1954 atomic model, as given by Egerton 2011 eq. 3.15):
+//   dσ_i/dΩ = 4γ²Z/(a₀²k₀⁴) · [1 − 1/(1 + (θ² + θ̄_E²)²/θ₀⁴)²] / (θ² + θ̄_E²)²,
+//   θ₀ = Z^{1/3}/(k₀a₀), k₀ = 2π/λ, θ̄_E = Ē/(γm₀v²) with Ē = 13.5·Z/2 eV (Koppe's mean loss, Egerton
+//   2011 Sec. 3.2.1). It is ∝ Z at large θ (scattering by Z free electrons; elastic ∝ Z²), which is what
+//   makes the background of unfiltered data differ from N⟨f²⟩. Only the part θ > θ_c is added as a
+//   background (θ < θ_c is the valence/plasmon region, already redistributed above); the electrons it
+//   takes are removed from the pattern in proportion (intensity conserved); thickness dependence linear,
+//   probability P_i = t·ρ·Σ_a c_a σ_i,a(θ > θ_c). The background is centred on the beam (its convolution
+//   with the elastic pattern is neglected: it is broad, the pattern is dominated by the direct beam).
+#pragma once
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sedpdf/structures/element.hpp"
+
+namespace sedpdf {
+
+/// Inelastic properties of one phase (or the support film).
+struct InelasticMaterial {
+  std::string name;
+  double plasmon_energy_eV = 23.0;  ///< E_p (eV) > 0; 23 eV: typical of oxide glasses and organic solids
+  double plasmon_mfp_A = 0;         ///< λ_p (Å); 0 = Iakoubovskii et al. 2008 estimate from the density
+  double mass_density_g_cm3 = 0;    ///< g/cm³ (for the estimate)
+  double number_density = 0;        ///< atoms/Å³ (for the incoherent background)
+  std::vector<std::pair<Element, double>> composition;  ///< element, atomic fraction (Σ = 1)
+};
+
+struct InelasticParams {
+  double energy_eV = 200e3;        ///< beam energy E₀ (eV)
+  bool plasmon = true;             ///< plasmon redistribution on/off
+  bool incoherent = true;          ///< Lenz incoherent background on/off
+  double cutoff_mrad = 0;          ///< θ_c (mrad); 0 = (E_p/E₀)^{1/2} per material
+  double convergence_mrad = 0.6;   ///< α for the Iakoubovskii estimate (mrad)
+  double collection_mrad = 100;    ///< β for the Iakoubovskii estimate (mrad): unfiltered, large
+  std::vector<InelasticMaterial> materials;  ///< one per phase (same order as the thicknesses)
+};
+
+/// A uniform square-pixel reciprocal grid: ny × nx values row-major, pixel size ds (Å⁻¹), beam at
+/// (centre_x, centre_y) in pixel indices (column, row). SimPattern: centre = (n/2, n/2).
+struct ReciprocalGrid {
+  size_t ny = 0, nx = 0;
+  double ds = 0;
+  double centre_x = 0, centre_y = 0;
+};
+
+/// θ_E (rad) for an energy loss E (eV) at beam energy E₀ (eV) (Egerton 2011 eq. 3.28, relativistic).
+double characteristic_angle(double loss_eV, double energy_eV);
+/// Plasmon cut-off θ_c ≈ (E/E₀)^{1/2} (rad) (Egerton 2011 eq. 3.51).
+double plasmon_cutoff_angle(double loss_eV, double energy_eV);
+/// Total inelastic mean free path (Å) of Iakoubovskii et al. 2008 (eq. 8–9): density ρ (g/cm³),
+/// E₀ (eV), convergence α and collection β semi-angles (mrad).
+double inelastic_mfp_iakoubovskii(double density_g_cm3, double energy_eV, double alpha_mrad, double beta_mrad);
+/// λ_p (Å) of a material: its plasmon_mfp_A, or the Iakoubovskii estimate. Throws std::invalid_argument
+/// when neither is available.
+double plasmon_mfp(const InelasticMaterial& m, const InelasticParams& p);
+/// Poisson probabilities P_0..P_n_max of mean x (x ≥ 0); P_m = e^{−x}x^m/m!.
+std::vector<double> poisson_weights(double x, size_t n_max);
+/// Number of Poisson terms needed so that the neglected tail is below tol.
+size_t poisson_terms(double x, double tol = 1e-10);
+
+/// Fraction of the normalised plasmon kernel inside radius s (Å⁻¹): ln(1 + s²/s_E²)/ln(1 + s_c²/s_E²)
+/// (s ≤ s_c); the analytic reference for the pixel kernel.
+double plasmon_kernel_fraction(double s, double s_E, double s_c);
+/// The plasmon kernel on a (2R+1)² pixel grid of size ds centred on the middle pixel, Σ = 1; R =
+/// ceil(s_c/ds). Pixel weights: the kernel integrated over each pixel (sub-sampled 8 × 8, adaptively
+/// finer near the core; the centre pixel takes the analytic remainder).
+std::vector<double> plasmon_kernel_2d(double s_E, double s_c, double ds, size_t& radius_px);
+/// Hankel transform of the normalised plasmon kernel: K̂(q) = ∫K(s) J₀(2πqs) d²s, q in Å (K̂(0) = 1).
+double plasmon_kernel_hankel(double q, double s_E, double s_c);
+
+/// Lenz differential inelastic cross-section dσ_i/dΩ (Å²/sr) of one atom of element Z at scattering
+/// angle θ (rad), beam energy E₀ (eV) (formula above).
+double lenz_inelastic_dcs(int Z, double theta, double energy_eV);
+/// ∫ dσ_i/dΩ dΩ over θ_lo ≤ θ ≤ θ_hi (Å²), numerically (small-angle dΩ = 2πθ dθ).
+double lenz_inelastic_cross_section(int Z, double energy_eV, double theta_lo, double theta_hi);
+
+/// Applies the plasmon redistribution and the incoherent background to `intensity` (fraction of incident
+/// electrons per pixel on `grid`) for a column holding thickness_A[p] of materials[p] (Å). Intensity is
+/// conserved up to what leaves the grid. Throws std::invalid_argument for a size mismatch, negative
+/// thickness or bad parameters (naming the value).
+void apply_inelastic(const InelasticParams& params, const std::vector<double>& thickness_A,
+                     const ReciprocalGrid& grid, std::vector<double>& intensity);
+
+/// Incoherent background per unit s-area (fraction of incident electrons per Å⁻², for 1 Å of material
+/// m) at s (Å⁻¹): ρ·Σ c_a dσ_i,a/dΩ · λ² for θ = λs > θ_c, 0 below. Multiply by the thickness (Å).
+double incoherent_background_density(const InelasticMaterial& m, const InelasticParams& p, double s);
+/// Probability per Å of thickness that an electron is scattered into the incoherent background (θ > θ_c).
+double incoherent_probability_per_A(const InelasticMaterial& m, const InelasticParams& p);
+
+}  // namespace sedpdf

@@ -1,0 +1,353 @@
+// Inelastic scattering: plasmon redistribution and Lenz incoherent background (see
+// sedpdf/simulate/inelastic.hpp and docs/forward_models.md).
+#include "sedpdf/simulate/inelastic.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <sstream>
+#include <stdexcept>
+
+#include "bessel_internal.hpp"
+#include "fft_internal.hpp"
+#include "sedpdf/simulate/electron_optics.hpp"
+#include "sedpdf/structures/constants.hpp"
+
+namespace sedpdf {
+
+namespace {
+
+
+constexpr double kBohrRadiusA = 0.529177210903;  // a₀ (Å), CODATA 2018
+
+std::string num(double v) {
+  std::ostringstream o;
+  o.precision(10);
+  o << v;
+  return o.str();
+}
+
+void check_energy(double e) {
+  if (!(std::isfinite(e) && e > 0)) throw std::invalid_argument("inelastic: beam energy " + num(e) + " eV must be > 0");
+}
+
+/// γ m₀ v² (eV) for beam energy E₀ (eV).
+double gamma_m_v2(double e0) {
+  const double mc2 = constants::kElectronRestEnergy_eV;
+  return e0 * (2 * mc2 + e0) / (mc2 + e0);
+}
+
+/// Simpson's rule of f over [a, b] with n (even) intervals.
+template <class F>
+double simpson(F&& f, double a, double b, size_t n) {
+  if (n % 2) ++n;
+  const double h = (b - a) / static_cast<double>(n);
+  double s = f(a) + f(b);
+  for (size_t i = 1; i < n; ++i) s += (i % 2 ? 4.0 : 2.0) * f(a + h * static_cast<double>(i));
+  return s * h / 3;
+}
+
+/// Material parameters resolved for a run.
+struct Resolved {
+  double s_E = 0, s_c = 0;  // Å⁻¹
+  double mfp = 0;           // Å
+};
+
+Resolved resolve(const InelasticMaterial& m, const InelasticParams& p) {
+  if (!(std::isfinite(m.plasmon_energy_eV) && m.plasmon_energy_eV > 0))
+    throw std::invalid_argument("inelastic: plasmon energy " + num(m.plasmon_energy_eV) + " eV of '" + m.name +
+                                "' must be > 0");
+  const double lambda = electron_wavelength(p.energy_eV);
+  Resolved r;
+  r.s_E = characteristic_angle(m.plasmon_energy_eV, p.energy_eV) / lambda;
+  const double tc = p.cutoff_mrad > 0 ? p.cutoff_mrad * 1e-3 : plasmon_cutoff_angle(m.plasmon_energy_eV, p.energy_eV);
+  r.s_c = tc / lambda;
+  r.mfp = plasmon_mfp(m, p);
+  return r;
+}
+
+}  // namespace
+
+double characteristic_angle(double loss_eV, double energy_eV) {
+  check_energy(energy_eV);
+  if (!(loss_eV >= 0)) throw std::invalid_argument("inelastic: energy loss " + num(loss_eV) + " eV must be >= 0");
+  return loss_eV / gamma_m_v2(energy_eV);
+}
+
+double plasmon_cutoff_angle(double loss_eV, double energy_eV) {
+  check_energy(energy_eV);
+  return std::sqrt(loss_eV / energy_eV);
+}
+
+double inelastic_mfp_iakoubovskii(double rho, double energy_eV, double alpha_mrad, double beta_mrad) {
+  check_energy(energy_eV);
+  if (!(std::isfinite(rho) && rho > 0))
+    throw std::invalid_argument("inelastic: mass density " + num(rho) + " g/cm³ must be > 0 for the MFP estimate");
+  if (!(alpha_mrad >= 0 && beta_mrad > 0))
+    throw std::invalid_argument("inelastic: angles α = " + num(alpha_mrad) + ", β = " + num(beta_mrad) + " mrad");
+  // Iakoubovskii, Mitsuishi, Nakayama & Furuya, Microsc. Res. Tech. 71 (2008) 626, eqs. 8–9:
+  // λ (nm) = 200 F E₀ / (11 ρ^0.3) / ln[(α² + β² + 2θ_E² + |α² − β²|)/(α² + β² + 2θ_C² + |α² − β²|) · θ_C²/θ_E²],
+  // F = (1 + E₀/1022)/(1 + E₀/511)², θ_E = 5.5 ρ^0.3/(F E₀) mrad, θ_C = 20 mrad, E₀ in keV.
+  const double e0 = energy_eV * 1e-3;
+  const double F = (1 + e0 / 1022) / ((1 + e0 / 511) * (1 + e0 / 511));
+  const double r03 = std::pow(rho, 0.3);
+  const double tE = 5.5 * r03 / (F * e0), tC = 20.0;
+  const double a2 = alpha_mrad * alpha_mrad, b2 = beta_mrad * beta_mrad, d = std::fabs(a2 - b2);
+  const double arg = (a2 + b2 + 2 * tE * tE + d) / (a2 + b2 + 2 * tC * tC + d) * (tC * tC) / (tE * tE);
+  const double lambda_nm = 200 * F * e0 / (11 * r03) / std::log(arg);
+  return lambda_nm * 10.0;
+}
+
+double plasmon_mfp(const InelasticMaterial& m, const InelasticParams& p) {
+  if (m.plasmon_mfp_A > 0) return m.plasmon_mfp_A;
+  if (m.plasmon_mfp_A < 0 || !std::isfinite(m.plasmon_mfp_A))
+    throw std::invalid_argument("inelastic: plasmon mean free path " + num(m.plasmon_mfp_A) + " Å of '" + m.name +
+                                "' must be > 0 (or 0 for the estimate)");
+  if (!(m.mass_density_g_cm3 > 0))
+    throw std::invalid_argument("inelastic: '" + m.name +
+                                "' has neither a plasmon mean free path nor a mass density for the estimate");
+  return inelastic_mfp_iakoubovskii(m.mass_density_g_cm3, p.energy_eV, p.convergence_mrad, p.collection_mrad);
+}
+
+std::vector<double> poisson_weights(double x, size_t n_max) {
+  if (!(std::isfinite(x) && x >= 0)) throw std::invalid_argument("Poisson mean " + num(x) + " must be >= 0");
+  std::vector<double> w(n_max + 1);
+  double p = std::exp(-x);
+  for (size_t n = 0; n <= n_max; ++n) {
+    if (n > 0) p *= x / static_cast<double>(n);
+    w[n] = p;
+  }
+  return w;
+}
+
+size_t poisson_terms(double x, double tol) {
+  if (!(std::isfinite(x) && x >= 0)) throw std::invalid_argument("Poisson mean " + num(x) + " must be >= 0");
+  double p = std::exp(-x), cum = p;
+  size_t n = 0;
+  while (1 - cum > tol && n < 10000) {
+    ++n;
+    p *= x / static_cast<double>(n);
+    cum += p;
+  }
+  return n;
+}
+
+double plasmon_kernel_fraction(double s, double s_E, double s_c) {
+  if (s <= 0) return 0;
+  if (s >= s_c) return 1;
+  return std::log1p(s * s / (s_E * s_E)) / std::log1p(s_c * s_c / (s_E * s_E));
+}
+
+std::vector<double> plasmon_kernel_2d(double s_E, double s_c, double ds, size_t& radius_px) {
+  if (!(s_E > 0 && s_c > 0 && ds > 0))
+    throw std::invalid_argument("plasmon kernel: s_E = " + num(s_E) + ", s_c = " + num(s_c) + ", ds = " + num(ds) +
+                                " Å⁻¹ must be > 0");
+  const long R = static_cast<long>(std::ceil(s_c / ds - 0.5)) + 1;
+  radius_px = static_cast<size_t>(R);
+  const size_t w = static_cast<size_t>(2 * R + 1);
+  std::vector<double> k(w * w, 0.0);
+  const double sc2 = s_c * s_c, sE2 = s_E * s_E, h = 0.5 * ds;
+  auto integrand = [&](double x, double y) {
+    const double r2 = x * x + y * y;
+    return r2 > sc2 ? 0.0 : 1.0 / (r2 + sE2);
+  };
+  double total = 0;
+  for (long i = -R; i <= R; ++i)
+    for (long j = -R; j <= R; ++j) {
+      const long rr = std::max(std::labs(i), std::labs(j));
+      const double xc = static_cast<double>(j) * ds, yc = static_cast<double>(i) * ds;
+      double v = 0;
+      const int m = rr == 0 ? 64 : (rr <= 2 ? 32 : 8);
+      const double step = ds / m;
+      if (rr == 0) {
+        // Disc of radius r0 = min(h, s_c) exactly (π ln(1 + r0²/s_E²)), the corners by sub-sampling.
+        const double r0 = std::min(h, s_c);
+        v = kPi * std::log1p(r0 * r0 / sE2);
+        for (int a = 0; a < m; ++a)
+          for (int b = 0; b < m; ++b) {
+            const double x = -h + (b + 0.5) * step, y = -h + (a + 0.5) * step;
+            if (x * x + y * y > r0 * r0) v += integrand(x, y) * step * step;
+          }
+      } else {
+        for (int a = 0; a < m; ++a)
+          for (int b = 0; b < m; ++b)
+            v += integrand(xc - h + (b + 0.5) * step, yc - h + (a + 0.5) * step) * step * step;
+      }
+      k[static_cast<size_t>(i + R) * w + static_cast<size_t>(j + R)] = v;
+      total += v;
+    }
+  for (double& v : k) v /= total;
+  return k;
+}
+
+double plasmon_kernel_hankel(double q, double s_E, double s_c) {
+  // K̂(q) = ∫₀^{s_c} J₀(2πqs) s/(s² + s_E²) ds / (½ ln(1 + s_c²/s_E²)); with u = ln(s² + s_E²),
+  // s ds/(s² + s_E²) = du/2, so K̂ is the mean of J₀(2πq·sqrt(e^u − s_E²)) over u ∈ [ln s_E², ln(s_c² + s_E²)].
+  if (q == 0) return 1.0;
+  const double u0 = std::log(s_E * s_E), u1 = std::log(s_c * s_c + s_E * s_E);
+  const size_t n = std::max<size_t>(400, static_cast<size_t>(50 * q * s_c));
+  auto f = [&](double u) {
+    const double s = std::sqrt(std::max(0.0, std::exp(u) - s_E * s_E));
+    return detail::bessel_j0(2 * kPi * q * s);
+  };
+  return simpson(f, u0, u1, n) / (u1 - u0);
+}
+
+double lenz_inelastic_dcs(int Z, double theta, double energy_eV) {
+  check_energy(energy_eV);
+  if (Z <= 0) throw std::invalid_argument("Lenz cross-section: Z = " + std::to_string(Z));
+  const double gamma = lorentz_factor(energy_eV);
+  const double k0 = 2 * kPi / electron_wavelength(energy_eV);               // Å⁻¹
+  const double zd = static_cast<double>(Z);
+  const double theta0 = std::cbrt(zd) / (k0 * kBohrRadiusA);                // rad
+  const double thetaE = 13.5 * zd / 2 / gamma_m_v2(energy_eV);              // rad (Koppe: Ē = 13.5 Z/2 eV)
+  const double t2 = theta * theta + thetaE * thetaE;
+  const double x = t2 * t2 / (theta0 * theta0 * theta0 * theta0);
+  const double bracket = 1 - 1 / ((1 + x) * (1 + x));
+  return 4 * gamma * gamma * zd / (kBohrRadiusA * kBohrRadiusA * k0 * k0 * k0 * k0) * bracket / (t2 * t2);
+}
+
+double lenz_inelastic_cross_section(int Z, double energy_eV, double theta_lo, double theta_hi) {
+  if (!(theta_lo > 0 && theta_hi > theta_lo))
+    throw std::invalid_argument("Lenz cross-section: angles " + num(theta_lo) + " .. " + num(theta_hi) + " rad");
+  // ∫ dσ/dΩ 2πθ dθ with u = ln θ: ∫ dσ/dΩ 2πθ² du.
+  auto f = [&](double u) {
+    const double t = std::exp(u);
+    return lenz_inelastic_dcs(Z, t, energy_eV) * 2 * kPi * t * t;
+  };
+  return simpson(f, std::log(theta_lo), std::log(theta_hi), 2000);
+}
+
+namespace {
+double material_cutoff(const InelasticMaterial& m, const InelasticParams& p) {
+  return p.cutoff_mrad > 0 ? p.cutoff_mrad * 1e-3 : plasmon_cutoff_angle(m.plasmon_energy_eV, p.energy_eV);
+}
+void check_material(const InelasticMaterial& m) {
+  if (!(m.number_density > 0))
+    throw std::invalid_argument("inelastic: number density " + num(m.number_density) + " Å⁻³ of '" + m.name +
+                                "' must be > 0 for the incoherent background");
+  if (m.composition.empty()) throw std::invalid_argument("inelastic: '" + m.name + "' has no composition");
+}
+constexpr double kThetaMax = 0.5;  // rad: upper limit of the background integral (beyond any detector)
+}  // namespace
+
+double incoherent_background_density(const InelasticMaterial& m, const InelasticParams& p, double s) {
+  check_material(m);
+  const double lambda = electron_wavelength(p.energy_eV);
+  const double theta = lambda * s;
+  if (theta <= material_cutoff(m, p)) return 0;
+  double dcs = 0;
+  for (const auto& [e, c] : m.composition) dcs += c * lenz_inelastic_dcs(e.z(), theta, p.energy_eV);
+  return m.number_density * dcs * lambda * lambda;  // per Å⁻² per Å of thickness (dΩ = λ² d²s)
+}
+
+double incoherent_probability_per_A(const InelasticMaterial& m, const InelasticParams& p) {
+  check_material(m);
+  const double tc = material_cutoff(m, p);
+  double sigma = 0;
+  for (const auto& [e, c] : m.composition)
+    sigma += c * lenz_inelastic_cross_section(e.z(), p.energy_eV, tc, kThetaMax);
+  return m.number_density * sigma;
+}
+
+void apply_inelastic(const InelasticParams& params, const std::vector<double>& thickness_A,
+                     const ReciprocalGrid& grid, std::vector<double>& intensity) {
+  check_energy(params.energy_eV);
+  if (thickness_A.size() != params.materials.size())
+    throw std::invalid_argument("inelastic: " + std::to_string(thickness_A.size()) + " thicknesses for " +
+                                std::to_string(params.materials.size()) + " materials");
+  for (double t : thickness_A)
+    if (!(std::isfinite(t) && t >= 0)) throw std::invalid_argument("inelastic: thickness " + num(t) + " Å must be >= 0");
+  if (grid.ny == 0 || grid.nx == 0 || !(grid.ds > 0))
+    throw std::invalid_argument("inelastic: empty grid or pixel size " + num(grid.ds) + " Å⁻¹");
+  if (intensity.size() != grid.ny * grid.nx)
+    throw std::invalid_argument("inelastic: " + std::to_string(intensity.size()) + " values for a " +
+                                std::to_string(grid.ny) + " × " + std::to_string(grid.nx) + " grid");
+  const size_t ny = grid.ny, nx = grid.nx;
+
+  // 1. Plasmons: transfer function exp(Σ_p x_p (K̂_p − 1)) (Poisson sum over events, all orders).
+  if (params.plasmon) {
+    std::vector<Resolved> res;
+    std::vector<double> x;
+    size_t R = 0;
+    double xsum = 0;
+    for (size_t p = 0; p < params.materials.size(); ++p) {
+      res.push_back(resolve(params.materials[p], params));
+      x.push_back(thickness_A[p] / res.back().mfp);
+      xsum += x.back();
+      R = std::max(R, static_cast<size_t>(std::ceil(res.back().s_c / grid.ds)) + 1);
+    }
+    if (xsum > 0) {
+      // Padding: the tail of the convolved pattern beyond ~3 kernel radii (≲ P(m > 3) of the events)
+      // would wrap around; it lands in the padding and is discarded (lost off the grid).
+      const size_t reach = R * std::min<size_t>(3, std::max<size_t>(1, poisson_terms(xsum, 1e-3)));
+      const size_t Py = detail::next_pow2(ny + 2 * reach), Px = detail::next_pow2(nx + 2 * reach);
+      std::vector<std::complex<double>> img(Py * Px, 0.0), transfer(Py * Px, 0.0);
+      for (size_t i = 0; i < ny; ++i)
+        for (size_t j = 0; j < nx; ++j) img[i * Px + j] = intensity[i * nx + j];
+      detail::fft2(img, Py, Px, -1);
+      std::vector<std::complex<double>> log_h(Py * Px, 0.0);
+      for (size_t p = 0; p < res.size(); ++p) {
+        if (x[p] <= 0) continue;
+        size_t r = 0;
+        const std::vector<double> k = plasmon_kernel_2d(res[p].s_E, res[p].s_c, grid.ds, r);
+        const size_t w = 2 * r + 1;
+        std::fill(transfer.begin(), transfer.end(), 0.0);
+        for (size_t a = 0; a < w; ++a)
+          for (size_t b = 0; b < w; ++b) {
+            const long dy = static_cast<long>(a) - static_cast<long>(r), dx = static_cast<long>(b) - static_cast<long>(r);
+            const size_t yy = static_cast<size_t>((dy % static_cast<long>(Py) + static_cast<long>(Py)) % static_cast<long>(Py));
+            const size_t xx = static_cast<size_t>((dx % static_cast<long>(Px) + static_cast<long>(Px)) % static_cast<long>(Px));
+            transfer[yy * Px + xx] += k[a * w + b];
+          }
+        detail::fft2(transfer, Py, Px, -1);
+        for (size_t q = 0; q < transfer.size(); ++q) log_h[q] += x[p] * (transfer[q] - 1.0);
+      }
+      const double norm = 1.0 / static_cast<double>(Py * Px);
+      for (size_t q = 0; q < img.size(); ++q) img[q] *= std::exp(log_h[q]) * norm;
+      detail::fft2(img, Py, Px, +1);
+      for (size_t i = 0; i < ny; ++i)
+        for (size_t j = 0; j < nx; ++j) intensity[i * nx + j] = img[i * Px + j].real();
+    }
+  }
+
+  // 2. Incoherent (Lenz) background beyond θ_c, linear in thickness; the electrons it takes are removed
+  //    from the pattern in proportion.
+  if (params.incoherent) {
+    double ptot = 0;
+    std::vector<size_t> used;
+    for (size_t p = 0; p < params.materials.size(); ++p)
+      if (thickness_A[p] > 0) {
+        ptot += thickness_A[p] * incoherent_probability_per_A(params.materials[p], params);
+        used.push_back(p);
+      }
+    if (ptot > 0) {
+      if (ptot >= 1)
+        throw std::invalid_argument("inelastic: incoherent scattering probability " + num(ptot) +
+                                    " >= 1: the single-event (linear) model does not hold at this thickness");
+      // Radial table of the background density, pixel-centre sampled (smooth beyond θ_c).
+      const double area = grid.ds * grid.ds;
+      const double rmax = std::hypot(std::max(grid.centre_x, static_cast<double>(nx) - grid.centre_x),
+                                     std::max(grid.centre_y, static_cast<double>(ny) - grid.centre_y)) + 2;
+      const double dsr = grid.ds / 4;
+      const size_t nr = static_cast<size_t>(rmax * grid.ds / dsr) + 2;
+      std::vector<double> table(nr, 0.0);
+      for (size_t k = 0; k < nr; ++k) {
+        const double s = static_cast<double>(k) * dsr;
+        for (size_t p : used) table[k] += thickness_A[p] * incoherent_background_density(params.materials[p], params, s);
+      }
+      for (size_t i = 0; i < ny; ++i)
+        for (size_t j = 0; j < nx; ++j) {
+          const double s = std::hypot(static_cast<double>(j) - grid.centre_x, static_cast<double>(i) - grid.centre_y) * grid.ds;
+          const double u = s / dsr;
+          const size_t k = std::min(nr - 2, static_cast<size_t>(u));
+          const double f = std::min(1.0, u - static_cast<double>(k));
+          const double b = (1 - f) * table[k] + f * table[k + 1];
+          double& v = intensity[i * nx + j];
+          v = (1 - ptot) * v + b * area;
+        }
+    }
+  }
+}
+
+}  // namespace sedpdf

@@ -1,0 +1,172 @@
+// Inelastic model: characteristic angle, Poisson weights, plasmon kernel (normalisation, shape, Hankel
+// transform), redistribution conserving intensity, Lenz background limits and thickness dependence.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "sedpdf/simulate/electron_optics.hpp"
+#include "sedpdf/simulate/inelastic.hpp"
+#include "sedpdf/structures/constants.hpp"
+
+using namespace sedpdf;
+
+namespace {
+InelasticMaterial oxide() {
+  InelasticMaterial m;
+  m.name = "glass";
+  m.plasmon_energy_eV = 23;
+  m.plasmon_mfp_A = 1200;
+  m.mass_density_g_cm3 = 2.6;
+  m.number_density = 0.08;
+  m.composition = {{Element::parse("O"), 0.6}, {Element::parse("P"), 0.4}};
+  return m;
+}
+}  // namespace
+
+TEST(Inelastic, CharacteristicAngleMatchesEgertonT) {
+  // Egerton 2011 Table/eq. 3.28: θ_E = E/(2γT), T = m₀v²/2 = 123.6 keV at E₀ = 200 keV.
+  const double gamma = lorentz_factor(200e3);
+  const double theta = characteristic_angle(20, 200e3);
+  EXPECT_NEAR(theta, 20 / (2 * gamma * 123.6e3), 1e-3 * theta);
+  EXPECT_NEAR(theta * 1e3, 0.0582, 0.0005);  // mrad
+  EXPECT_NEAR(plasmon_cutoff_angle(23, 200e3), std::sqrt(23 / 200e3), 1e-15);
+}
+
+TEST(Inelastic, IakoubovskiiCarbon) {
+  // Amorphous carbon, ρ = 2 g/cm³, 200 kV, large β: λ ≈ 155 nm (hand evaluation of eq. 8–9).
+  const double l = inelastic_mfp_iakoubovskii(2.0, 200e3, 0.0, 1000.0);
+  EXPECT_NEAR(l, 1546, 15);
+}
+
+TEST(Inelastic, PoissonWeightsSumToOneWithMeanX) {
+  for (double x : {0.0, 0.3, 1.7, 4.0}) {
+    const size_t n = poisson_terms(x, 1e-14);
+    const auto w = poisson_weights(x, n);
+    double s = 0, m = 0;
+    for (size_t k = 0; k < w.size(); ++k) {
+      s += w[k];
+      m += static_cast<double>(k) * w[k];
+    }
+    EXPECT_NEAR(s, 1.0, 1e-13) << x;
+    EXPECT_NEAR(m, x, 1e-12) << x;
+  }
+  EXPECT_THROW(poisson_weights(-1, 3), std::invalid_argument);
+}
+
+TEST(Inelastic, PlasmonKernelNormalisedWithLogProfile) {
+  const double lambda = electron_wavelength(200e3);
+  const double sE = characteristic_angle(23, 200e3) / lambda, sc = plasmon_cutoff_angle(23, 200e3) / lambda;
+  const double ds = 0.011;
+  size_t R = 0;
+  const auto k = plasmon_kernel_2d(sE, sc, ds, R);
+  const size_t w = 2 * R + 1;
+  EXPECT_NEAR(std::accumulate(k.begin(), k.end(), 0.0), 1.0, 1e-12);
+  // Fraction inside radius ρ (pixel centres) vs the analytic ln(1 + s²/s_E²)/ln(1 + s_c²/s_E²).
+  for (double rad_px : {5.5, 12.5, 25.5}) {
+    double in = 0;
+    for (size_t i = 0; i < w; ++i)
+      for (size_t j = 0; j < w; ++j) {
+        const double r = std::hypot(double(i) - double(R), double(j) - double(R));
+        if (r < rad_px) in += k[i * w + j];
+      }
+    EXPECT_NEAR(in, plasmon_kernel_fraction(rad_px * ds, sE, sc), 0.01) << rad_px;
+  }
+  // Symmetric.
+  EXPECT_DOUBLE_EQ(k[(R + 3) * w + R + 1], k[(R - 1) * w + R + 3]);
+}
+
+TEST(Inelastic, PlasmonKernelHankelMatchesDirectQuadrature) {
+  const double sE = 0.0023, sc = 0.43;
+  EXPECT_DOUBLE_EQ(plasmon_kernel_hankel(0, sE, sc), 1.0);
+  for (double q : {0.5, 3.0, 20.0}) {
+    // Direct: ∫₀^{s_c} J₀(2πqs) s/(s² + s_E²) ds on a fine, geometrically graded grid (trapezoid).
+    double num = 0;
+    double s0 = 0, f0 = 0;
+    for (int i = 1; i <= 400000; ++i) {
+      const double s = sc * std::pow(double(i) / 400000.0, 3.0);
+      const double f = std::cyl_bessel_j(0.0, 2 * kPi * q * s) * s / (s * s + sE * sE);
+      num += 0.5 * (f + f0) * (s - s0);
+      s0 = s;
+      f0 = f;
+    }
+    const double ref = num / (0.5 * std::log1p(sc * sc / (sE * sE)));
+    EXPECT_NEAR(plasmon_kernel_hankel(q, sE, sc), ref, 2e-4) << q;
+  }
+}
+
+TEST(Inelastic, DeltaPatternGivesKernelShapeAndConservesIntensity) {
+  InelasticParams p;
+  p.incoherent = false;
+  InelasticMaterial m = oxide();
+  p.materials = {m};
+  ReciprocalGrid g{129, 129, 0.02, 64, 64};
+  std::vector<double> img(129 * 129, 0.0);
+  img[64 * 129 + 64] = 1.0;
+  const double t = 1.2;  // x = t/λ_p = 1e-3
+  apply_inelastic(p, {t}, g, img);
+  EXPECT_NEAR(std::accumulate(img.begin(), img.end(), 0.0), 1.0, 1e-10);
+  const double x = t / m.plasmon_mfp_A;
+  const double lambda = electron_wavelength(200e3);
+  size_t R = 0;
+  const auto k = plasmon_kernel_2d(characteristic_angle(23, 200e3) / lambda, plasmon_cutoff_angle(23, 200e3) / lambda,
+                                   0.02, R);
+  const size_t w = 2 * R + 1;
+  for (int di : {0, 1, 3, 10}) {
+    const double got = img[(64 + di) * 129 + 64 + 1];
+    const double want = x * std::exp(-x) * k[(R + di) * w + R + 1];
+    EXPECT_NEAR(got, want, 2e-3 * want + 1e-14) << di;
+  }
+  EXPECT_NEAR(img[64 * 129 + 64], std::exp(-x) + x * std::exp(-x) * k[R * w + R], 1e-7);  // + O(x²)
+
+  // A broad pattern, thick specimen (x = 1): conserved up to the multiple-plasmon tail that leaves the
+  // grid (6+ events of 22 px reach: P < 6e-4, and only their tails get out).
+  ReciprocalGrid g2{257, 257, 0.02, 128, 128};
+  std::vector<double> wide(257 * 257, 0.0);
+  for (size_t i = 0; i < 257; ++i)
+    for (size_t j = 0; j < 257; ++j)
+      wide[i * 257 + j] = std::exp(-(std::pow(double(i) - 128, 2) + std::pow(double(j) - 128, 2)) / 50.0);
+  const double before = std::accumulate(wide.begin(), wide.end(), 0.0);
+  apply_inelastic(p, {1200}, g2, wide);
+  EXPECT_NEAR(std::accumulate(wide.begin(), wide.end(), 0.0), before, 1e-6 * before);
+}
+
+TEST(Inelastic, LenzLargeAngleLimitAndLinearBackground) {
+  // θ ≫ θ₀, θ_E: dσ/dΩ → 4γ²Z/(a₀²k₀⁴θ⁴) (scattering by Z free electrons).
+  const double gamma = lorentz_factor(200e3), k0 = 2 * kPi / electron_wavelength(200e3), a0 = 0.529177210903;
+  const double th = 0.3;
+  const double lim = 4 * gamma * gamma * 6 / (a0 * a0 * std::pow(k0, 4) * std::pow(th, 4));
+  EXPECT_NEAR(lenz_inelastic_dcs(6, th, 200e3), lim, 1e-3 * lim);
+  // ∫ over θ > θ_c equals the analytic large-angle form within the bracket's correction.
+  const double sig = lenz_inelastic_cross_section(6, 200e3, 0.1, 0.5);
+  const double sig_lim = kPi * 4 * gamma * gamma * 6 / (a0 * a0 * std::pow(k0, 4)) * (1 / 0.01 - 1 / 0.25);
+  EXPECT_NEAR(sig, sig_lim, 2e-3 * sig_lim);
+
+  InelasticParams p;
+  p.plasmon = false;
+  p.materials = {oxide()};
+  ReciprocalGrid g{101, 101, 0.03, 50, 50};
+  std::vector<double> a(101 * 101, 0.0), b(101 * 101, 0.0);
+  a[50 * 101 + 50] = b[50 * 101 + 50] = 1.0;
+  apply_inelastic(p, {500}, g, a);
+  apply_inelastic(p, {1000}, g, b);
+  const size_t far = 50 * 101 + 95;  // s = 1.35 Å⁻¹
+  EXPECT_GT(a[far], 0);
+  EXPECT_NEAR(b[far], 2 * a[far], 1e-12 * a[far]);
+  const double pi = incoherent_probability_per_A(oxide(), p);
+  EXPECT_NEAR(a[50 * 101 + 50], 1 - 500 * pi, 1e-12);
+}
+
+TEST(Inelastic, BadInput) {
+  InelasticParams p;
+  p.materials = {oxide()};
+  ReciprocalGrid g{8, 8, 0.02, 4, 4};
+  std::vector<double> img(64, 0.0);
+  EXPECT_THROW(apply_inelastic(p, {-1.0}, g, img), std::invalid_argument);
+  EXPECT_THROW(apply_inelastic(p, {1.0, 2.0}, g, img), std::invalid_argument);
+  std::vector<double> wrong(10, 0.0);
+  EXPECT_THROW(apply_inelastic(p, {1.0}, g, wrong), std::invalid_argument);
+  p.materials[0].plasmon_mfp_A = 0;
+  p.materials[0].mass_density_g_cm3 = 0;
+  EXPECT_THROW(plasmon_mfp(p.materials[0], p), std::invalid_argument);
+}
