@@ -21,6 +21,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   register_reduce(app, out);
   register_specimen(app, out);
   register_simulate(app, out);
+  register_run(app, out);
+  register_study(app, out);
   std::vector<std::string> rev(args.rbegin(), args.rend());
   try {
     app.parse(rev);

@@ -34,17 +34,6 @@ struct FastArgs {
   bool profiles = false, no_resume = false, quiet = false;
 };
 
-/// Progress line (done/total, rate, ETA) on a terminal only (DESIGN.md habits).
-ScanProgressCallback progress_printer(std::ostream& out, bool quiet) {
-  const bool tty = !quiet && &out == &std::cout && isatty(STDOUT_FILENO);
-  if (!tty) return {};
-  return [&out](const ScanProgress& p) {
-    out << "\r  " << p.done << "/" << p.total << " positions, " << std::fixed << std::setprecision(1) << p.rate_per_s
-        << " /s, ETA " << std::setprecision(0) << p.eta_s << " s   " << std::defaultfloat << std::flush;
-    if (p.done == p.total) out << "\n";
-  };
-}
-
 void run_fast(const FastArgs& a, std::ostream& out) {
   SimulateConfig c = load_simulate_config(a.config, {"fast"}, {"multislice"});
   // [fast]
@@ -141,7 +130,7 @@ void run_fast(const FastArgs& a, std::ostream& out) {
   opt.writer.parameters["truth_probe_fwhm_A"] = std::to_string(c.truth_probe_fwhm_A);
   opt.writer.deflate = c.deflate;
   opt.writer.resume = c.resume && !a.no_resume;
-  opt.progress = progress_printer(out, a.quiet);
+  opt.progress = scan_progress_printer(out, a.quiet);
   if (profiles) {
     const double s = run_profile_scan(c.scan, src, *fm, output, opt, sp.get());
     const double n = static_cast<double>(c.scan.nx * c.scan.ny);

@@ -112,16 +112,6 @@ InelasticMaterial material_of(const std::string& name, const Structure& model, d
   return m;
 }
 
-ScanProgressCallback progress_printer(std::ostream& out, bool quiet) {
-  const bool tty = !quiet && &out == &std::cout && isatty(STDOUT_FILENO);
-  if (!tty) return {};
-  return [&out](const ScanProgress& p) {
-    out << "\r  " << p.done << "/" << p.total << " positions, " << std::fixed << std::setprecision(2) << p.rate_per_s
-        << " /s, ETA " << std::setprecision(0) << p.eta_s << " s   " << std::defaultfloat << std::flush;
-    if (p.done == p.total) out << "\n";
-  };
-}
-
 void run_multislice(const MultisliceArgs& a, std::ostream& out) {
   SimulateConfig c = load_simulate_config(a.config, {"multislice"}, {"fast"});
   const double lambda = electron_wavelength(c.probe.energy_keV * 1e3);
@@ -201,7 +191,7 @@ void run_multislice(const MultisliceArgs& a, std::ostream& out) {
   opt.writer.parameters["truth_probe_fwhm_A"] = num(c.truth_probe_fwhm_A);
   opt.writer.deflate = c.deflate;
   opt.writer.resume = c.resume && !a.no_resume;
-  opt.progress = progress_printer(out, a.quiet);
+  opt.progress = scan_progress_printer(out, a.quiet);
   const ScanResult r = run_scan(c.scan, *src, det, sp.get(), paths, opt);
   for (const auto& p : r.paths) out << "wrote " << p << "\n";
   out << "  " << r.computed << " positions computed, " << r.skipped << " resumed, "

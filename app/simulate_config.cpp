@@ -4,7 +4,11 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
+#include <iostream>
 #include <sstream>
+
+#include <unistd.h>
 
 #include "sedpdf/simulate/electron_optics.hpp"
 #include "sedpdf/structures/error.hpp"
@@ -306,6 +310,17 @@ SimulateConfig load_simulate_config(const std::string& path, const std::vector<s
   c.parameters["config_file"] = path;
   c.parameters["specimen.file_resolved"] = c.specimen_file;
   return c;
+}
+
+ScanProgressCallback scan_progress_printer(std::ostream& out, bool quiet) {
+  const bool tty = !quiet && &out == &std::cout && isatty(STDOUT_FILENO);
+  if (!tty) return {};
+  return [&out](const ScanProgress& p) {
+    out << "\r  " << p.done << "/" << p.total << " positions, " << std::setprecision(3) << p.rate_per_s << " /s, ETA "
+        << std::fixed << std::setprecision(0) << p.eta_s << " s   " << std::defaultfloat << std::setprecision(6)
+        << std::flush;
+    if (p.done == p.total) out << "\n";
+  };
 }
 
 }  // namespace sedpdf::cli

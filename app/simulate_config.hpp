@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -77,5 +78,9 @@ class TomlSection {
 
 /// Reads a specimen configuration (the `sedpdf specimen build` format; defined in app/cmd_specimen.cpp).
 SpecimenSpec load_specimen_spec(const std::string& path);
+
+/// The scan progress line (positions done/total, rate, ETA), printed in place on a terminal only: empty
+/// (no progress) when `quiet` or when `out` is not a terminal's standard output.
+ScanProgressCallback scan_progress_printer(std::ostream& out, bool quiet);
 
 }  // namespace sedpdf::cli

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "fixtures/cli.hpp"
 #include "sedpdf/simulate/bragg_check.hpp"
 #include "sedpdf/simulate/partial_pdf.hpp"
 #include "sedpdf/simulate/scattering_factors.hpp"
@@ -30,23 +31,10 @@ const std::string kData = SEDPDF_REPO_DATA;
 const std::string kRmc = kData + "/structures/agZIF-4_RMC_Castel2023.extxyz";
 const std::string kDefault = kData + "/models/agZIF62_default.extxyz";
 
-struct BuildRun {
-  int code;
-  std::string out, err;
-};
+using sedpdf::test_fixtures::CliRun;
+using sedpdf::test_fixtures::run;
 
-BuildRun run(const std::vector<std::string>& args) {
-  std::ostringstream o, e;
-  const int c = cli::run_cli(args, o, e);
-  return {c, o.str(), e.str()};
-}
-
-fs::path temp_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("sedpdf_test_agzif62_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path temp_dir(const std::string& name) { return sedpdf::test_fixtures::fresh_temp_dir("sedpdf_test_agzif62_" + name); }
 
 // X-ray G(r) as Diamond I15-1 measures it (Q_max = 22 Å⁻¹, no damping), partials to 15 Å or the
 // minimum-image radius.
@@ -116,7 +104,7 @@ TEST(AgZif62Pdf, ShippedDefaultModelPeaksMatchAndNoBraggPeaks) {
 TEST(AgZif62Cli, WritesTheModelAndItsStatistics) {
   const fs::path d = temp_dir("ok");
   const std::string out = (d / "g.extxyz").string();
-  const BuildRun r = run({"structure", "build", "agzif62", "--zn", "16", "--seed", "2", "-o", out, "-q"});
+  const CliRun r = run({"structure", "build", "agzif62", "--zn", "16", "--seed", "2", "-o", out, "-q"});
   ASSERT_EQ(r.code, 0) << r.err;
   for (const char* f : {"g.extxyz", "g_stats.txt", "g_distributions.csv", "g_pdf.csv", "g_sk.csv"})
     EXPECT_TRUE(fs::exists(d / f)) << f;
@@ -160,12 +148,12 @@ TEST(AgZif62Cli, BadInputIsRejectedAndNothingIsWritten) {
   for (const Case& c : cases) {
     std::vector<std::string> args{"structure", "build", "agzif62", "-o", out, "-q"};
     args.insert(args.end(), c.extra.begin(), c.extra.end());
-    const BuildRun r = run(args);
+    const CliRun r = run(args);
     EXPECT_EQ(r.code, 1) << c.needle << ": " << r.err;
     EXPECT_NE(r.err.find(c.needle), std::string::npos) << r.err;
   }
   // unwritable outputs: a missing directory, an unknown extension, a directory as the output
-  BuildRun r = run({"structure", "build", "agzif62", "--zn", "16", "-o", (d / "missing" / "g.extxyz").string(), "-q"});
+  CliRun r = run({"structure", "build", "agzif62", "--zn", "16", "-o", (d / "missing" / "g.extxyz").string(), "-q"});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("does not exist"), std::string::npos) << r.err;
   r = run({"structure", "build", "agzif62", "--zn", "16", "-o", (d / "g.unknown").string(), "-q"});

@@ -9,31 +9,18 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "fixtures/cli.hpp"
 #include "sedpdf/structures/build_phosphate.hpp"
 #include "sedpdf/structures/io.hpp"
 
 namespace fs = std::filesystem;
-using sedpdf::cli::run_cli;
 
 namespace {
 
-struct PhosphateRun {
-  int code;
-  std::string out, err;
-};
+using sedpdf::test_fixtures::CliRun;
+using sedpdf::test_fixtures::run;
 
-PhosphateRun run(const std::vector<std::string>& args) {
-  std::ostringstream o, e;
-  const int c = run_cli(args, o, e);
-  return {c, o.str(), e.str()};
-}
-
-fs::path fresh_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("sedpdf_test_phosphate_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path fresh_dir(const std::string& name) { return sedpdf::test_fixtures::fresh_temp_dir("sedpdf_test_phosphate_" + name); }
 
 }  // namespace
 
@@ -53,7 +40,7 @@ TEST(BuildPhosphateCli, BadInputWritesNothing) {
   for (const auto& extra : bad) {
     std::vector<std::string> args = {"structure", "build", "phosphate", "-o", out};
     args.insert(args.end(), extra.begin(), extra.end());
-    const PhosphateRun r = run(args);
+    const CliRun r = run(args);
     SCOPED_TRACE(extra[0] + " " + extra[1]);
     EXPECT_NE(r.code, 0);
     EXPECT_FALSE(r.err.empty());
@@ -66,7 +53,7 @@ TEST(BuildPhosphateCli, BadInputWritesNothing) {
             std::string::npos);
   EXPECT_NE(run({"structure", "build", "phosphate", "-o", out, "--atoms", "60"}).err.find("too few"),
             std::string::npos);
-  const PhosphateRun ext = run({"structure", "build", "phosphate", "-o", (d / "glass.unknown").string()});
+  const CliRun ext = run({"structure", "build", "phosphate", "-o", (d / "glass.unknown").string()});
   EXPECT_EQ(ext.code, 1);
   EXPECT_TRUE(fs::is_empty(d));
 }
@@ -74,7 +61,7 @@ TEST(BuildPhosphateCli, BadInputWritesNothing) {
 TEST(BuildPhosphateCli, SmallBuildWritesModelStatisticsAndPdfs) {
   const fs::path d = fresh_dir("small");
   const std::string out = (d / "glass.extxyz").string();
-  const PhosphateRun r = run({"structure", "build", "phosphate", "--batch", "NaPO3=66.3g,AlF3=13.7g", "--atoms", "400",
+  const CliRun r = run({"structure", "build", "phosphate", "--batch", "NaPO3=66.3g,AlF3=13.7g", "--atoms", "400",
                      "--seed", "3", "-o", out});
   ASSERT_EQ(r.code, 0) << r.err;
   for (const char* suffix : {".extxyz", "_stats.txt", "_distributions.csv", "_pdf.csv"})

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "fixtures/cli.hpp"
 
 namespace fs = std::filesystem;
-using sedpdf::cli::run_cli;
 
 namespace {
 
@@ -21,23 +21,10 @@ const std::string kData = SEDPDF_REPO_DATA;
 const std::string kGlass = kData + "/structures/agZIF-4_RMC_Castel2023.extxyz";
 const std::string kZif62 = kData + "/structures/ZIF-62_DFT_Widmer2019.extxyz";
 
-struct CliRun {
-  int code;
-  std::string out, err;
-};
+using sedpdf::test_fixtures::CliRun;
+using sedpdf::test_fixtures::run;
 
-CliRun run(const std::vector<std::string>& args) {
-  std::ostringstream o, e;
-  const int c = run_cli(args, o, e);
-  return {c, o.str(), e.str()};
-}
-
-fs::path temp_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("sedpdf_test_cli_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path temp_dir(const std::string& name) { return sedpdf::test_fixtures::fresh_temp_dir("sedpdf_test_cli_" + name); }
 
 std::vector<std::vector<double>> read_csv(const fs::path& p, std::vector<std::string>& header) {
   std::ifstream in(p);

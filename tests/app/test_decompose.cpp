@@ -13,33 +13,20 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "fixtures/cli.hpp"
 #include "fixtures/unmix_mixtures.hpp"
 #include "sedpdf/structures/h5.hpp"
 
 namespace fs = std::filesystem;
 using namespace sedpdf;
 using namespace sedpdf::test_fixtures;
-using sedpdf::cli::run_cli;
 
 namespace {
 
-struct CliRun {
-  int code;
-  std::string out, err;
-};
+using sedpdf::test_fixtures::CliRun;
+using sedpdf::test_fixtures::run;
 
-CliRun run(const std::vector<std::string>& args) {
-  std::ostringstream o, e;
-  const int c = run_cli(args, o, e);
-  return {c, o.str(), e.str()};
-}
-
-fs::path temp_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("sedpdf_test_decompose_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path temp_dir(const std::string& name) { return sedpdf::test_fixtures::fresh_temp_dir("sedpdf_test_decompose_" + name); }
 
 constexpr int kNy = 20, kNx = 28;
 

@@ -18,11 +18,11 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "fixtures/cli.hpp"
 #include "fixtures/scan4d.hpp"
 #include "sedpdf/structures/h5.hpp"
 
 namespace fs = std::filesystem;
-using sedpdf::cli::run_cli;
 using namespace sedpdf;
 using namespace sedpdf::test_fixtures;
 
@@ -30,23 +30,10 @@ namespace {
 
 const std::string kExample = std::string(SEDPDF_REPO_DATA) + "/../examples/reduce_003.toml";
 
-struct ReduceRun {
-  int code;
-  std::string out, err;
-};
+using sedpdf::test_fixtures::CliRun;
+using sedpdf::test_fixtures::run;
 
-ReduceRun run(const std::vector<std::string>& args) {
-  std::ostringstream o, e;
-  const int c = run_cli(args, o, e);
-  return {c, o.str(), e.str()};
-}
-
-fs::path temp_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("sedpdf_test_reduce_cli_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path temp_dir(const std::string& name) { return sedpdf::test_fixtures::fresh_temp_dir("sedpdf_test_reduce_cli_" + name); }
 
 // Overrides that adapt the 003 example to the small synthetic scan (64² pixels, Δs 0.095, SiO2).
 std::vector<std::string> small_overrides(const ScanSpec& sp) {
@@ -168,7 +155,7 @@ TEST(ReduceCli, ExampleConfigRunsWithOverridesAndRecordsParameters) {
   write_scan(in, sp);
   std::vector<std::string> args = {"reduce", kExample, "--input", in, "-o", out, "--set", "chain.damping=exp:0.8"};
   for (const auto& a : small_overrides(sp)) args.push_back(a);
-  const ReduceRun r = run(args);
+  const CliRun r = run(args);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("2 × 2 binned pixels"), std::string::npos) << r.out;
   H5Reader h(out);
@@ -184,7 +171,7 @@ TEST(ReduceCli, ExampleConfigRunsWithOverridesAndRecordsParameters) {
   args.push_back("--region");
   args.push_back("0,0,2,3");
   args[5] = (dir / "region.h5").string();
-  const ReduceRun rr = run(args);
+  const CliRun rr = run(args);
   ASSERT_EQ(rr.code, 0) << rr.err;
   H5Reader hr(args[5]);
   EXPECT_EQ(hr.attribute_double("/region", "n_patterns"), 6);
@@ -202,7 +189,7 @@ TEST(ReduceCli, BadConfigurationsNameTheKeyAndLeaveNoOutput) {
     f << "[input]\nfile = \"" << in << "\"\n[output]\nfile = \"" << out << "\"\n[chain]\ncomposition = \"Si:1,O:2\"\n"
       << "dampnig = \"exp:1\"\n";
   }
-  ReduceRun r = run({"reduce", cfg});
+  CliRun r = run({"reduce", cfg});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("chain.dampnig"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(cfg + ":7"), std::string::npos) << r.err;

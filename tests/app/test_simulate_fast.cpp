@@ -11,41 +11,27 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "fixtures/cli.hpp"
 #include "fixtures/two_phase_specimen.hpp"
 #include "sedpdf/structures/h5.hpp"
 #include "sedpdf/structures/io.hpp"
 
 namespace fs = std::filesystem;
-using sedpdf::cli::run_cli;
 
 namespace {
 
-struct CliRun {
-  int code;
-  std::string out, err;
-};
-
-CliRun run(const std::vector<std::string>& args) {
-  std::ostringstream o, e;
-  const int c = run_cli(args, o, e);
-  return {c, o.str(), e.str()};
-}
-
-void write(const fs::path& p, const std::string& text) {
-  std::ofstream o(p);
-  o << text;
-}
+using sedpdf::test_fixtures::CliRun;
+using sedpdf::test_fixtures::run;
+using sedpdf::test_fixtures::write_file;
 
 /// A temp dir with the two phase models, a specimen file and a simulation config (`dose`, `layout` and
 /// `specimen` substituted).
 fs::path setup(const std::string& name, const std::string& dose = "dose_e_per_A2 = 10.0",
                const std::string& layout = "uniform", const std::string& specimen = "specimen.toml") {
-  const fs::path d = fs::temp_directory_path() / ("sedpdf_test_simfast_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
+  const fs::path d = sedpdf::test_fixtures::fresh_temp_dir("sedpdf_test_simfast_" + name);
   sedpdf::write_structure(sedpdf::test_fixtures::oxide_model(), (d / "oxide.extxyz").string());
   sedpdf::write_structure(sedpdf::test_fixtures::zinc_model(), (d / "zinc.extxyz").string());
-  write(d / "specimen.toml",
+  write_file(d / "specimen.toml",
         "seed = 4\nfield_nm = [20.0, 20.0]\n\n[[phase]]\nname = \"oxide\"\nmodel = \"oxide.extxyz\"\n\n"
         "[[phase]]\nname = \"zinc\"\nmodel = \"zinc.extxyz\"\n\n[thickness]\nkind = \"wedge\"\n"
         "thickness_min_nm = 5.0\nthickness_max_nm = 40.0\nangle_deg = 90.0\n\n"
@@ -61,7 +47,7 @@ fs::path setup(const std::string& name, const std::string& dose = "dose_e_per_A2
     << "[output]\nseed = 7\n\n"
     << "[fast]\nds_model_A-1 = 0.005\npdf_r_max_A = 5.9\n\n"
     << "[multislice]\nslice_A = 2.0   # ignored by the fast model\n";
-  write(d / "sim.toml", t.str());
+  write_file(d / "sim.toml", t.str());
   return d;
 }
 

@@ -12,38 +12,24 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "fixtures/cli.hpp"
 #include "fixtures/two_phase_specimen.hpp"
 #include "sedpdf/structures/h5.hpp"
 #include "sedpdf/structures/io.hpp"
 
 namespace fs = std::filesystem;
-using sedpdf::cli::run_cli;
 
 namespace {
 
-struct CliRun {
-  int code;
-  std::string out, err;
-};
-
-CliRun run(const std::vector<std::string>& args) {
-  std::ostringstream o, e;
-  const int c = run_cli(args, o, e);
-  return {c, o.str(), e.str()};
-}
-
-void write(const fs::path& p, const std::string& text) {
-  std::ofstream o(p);
-  o << text;
-}
+using sedpdf::test_fixtures::CliRun;
+using sedpdf::test_fixtures::run;
+using sedpdf::test_fixtures::write_file;
 
 fs::path setup(const std::string& name, const std::string& multislice, const std::string& specimen = "specimen.toml") {
-  const fs::path d = fs::temp_directory_path() / ("sedpdf_test_simms_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
+  const fs::path d = sedpdf::test_fixtures::fresh_temp_dir("sedpdf_test_simms_" + name);
   sedpdf::write_structure(sedpdf::test_fixtures::oxide_model(), (d / "oxide.extxyz").string());
   sedpdf::write_structure(sedpdf::test_fixtures::zinc_model(), (d / "zinc.extxyz").string());
-  write(d / "specimen.toml",
+  write_file(d / "specimen.toml",
         "seed = 4\nfield_nm = [12.0, 12.0]\n\n[[phase]]\nname = \"oxide\"\nmodel = \"oxide.extxyz\"\n\n"
         "[[phase]]\nname = \"zinc\"\nmodel = \"zinc.extxyz\"\n\n[thickness]\nkind = \"wedge\"\n"
         "thickness_min_nm = 2.0\nthickness_max_nm = 6.0\nangle_deg = 90.0\n\n"
@@ -59,7 +45,7 @@ fs::path setup(const std::string& name, const std::string& multislice, const std
     << "[output]\nseed = 7\n\n"
     << "[fast]\nds_model_A-1 = 0.005   # ignored by multislice\n\n"
     << "[multislice]\n" << multislice;
-  write(d / "sim.toml", t.str());
+  write_file(d / "sim.toml", t.str());
   return d;
 }
 

@@ -10,35 +10,23 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "fixtures/cli.hpp"
 #include "sedpdf/structures/h5.hpp"
 #include "sedpdf/structures/io.hpp"
 #include "sedpdf/structures/specimen.hpp"
 
 namespace fs = std::filesystem;
-using sedpdf::cli::run_cli;
 
 namespace {
 
 const std::string kData = SEDPDF_REPO_DATA;
 const std::string kZif = kData + "/structures/agZIF-4_RMC_Castel2023.extxyz";
 
-struct CliRun {
-  int code;
-  std::string out, err;
-};
+using sedpdf::test_fixtures::CliRun;
+using sedpdf::test_fixtures::run;
+using sedpdf::test_fixtures::write_file;
 
-CliRun run(const std::vector<std::string>& args) {
-  std::ostringstream o, e;
-  const int c = run_cli(args, o, e);
-  return {c, o.str(), e.str()};
-}
-
-fs::path temp_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("sedpdf_test_specimen_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path temp_dir(const std::string& name) { return sedpdf::test_fixtures::fresh_temp_dir("sedpdf_test_specimen_" + name); }
 
 // A small periodic Na–P–O random packing standing in for the phosphate glass model.
 std::string glass_model(const fs::path& dir) {
@@ -68,11 +56,6 @@ std::string config(const std::string& glass, const std::string& extra = "", cons
   return t.str();
 }
 
-void write(const fs::path& p, const std::string& text) {
-  std::ofstream o(p);
-  o << text;
-}
-
 bool dir_has_only(const fs::path& dir, std::vector<std::string> names) {
   for (const auto& e : fs::directory_iterator(dir)) {
     const std::string n = e.path().filename().string();
@@ -86,7 +69,7 @@ bool dir_has_only(const fs::path& dir, std::vector<std::string> names) {
 TEST(SpecimenCli, BuildWritesGroundTruthSummaryAndRegion) {
   const fs::path d = temp_dir("build");
   const std::string glass = glass_model(d);
-  write(d / "spec.toml", config(glass));
+  write_file(d / "spec.toml", config(glass));
   const fs::path h5 = d / "truth.h5", region = d / "region.extxyz";
   const CliRun r = run({"specimen", "build", (d / "spec.toml").string(), "-o", h5.string(), "--region", "28,32,18,22",
                         "--region-output", region.string()});
@@ -155,7 +138,7 @@ TEST(SpecimenCli, BuildWritesGroundTruthSummaryAndRegion) {
 TEST(SpecimenCli, VoronoiAndInclusionConfigsParse) {
   const fs::path d = temp_dir("voronoi");
   const std::string glass = glass_model(d);
-  write(d / "v.toml",
+  write_file(d / "v.toml",
         config(glass, "",
                "[phases]\nkind = \"voronoi\"\nphases = [\"zif\", \"glass\"]\nmean_size_nm = 10.0\nfractions = [0.4, 0.6]\n"
                "[[phases.inclusion]]\nphase = \"zif\"\ncentre_nm = [30.0, 20.0]\nradius_nm = 5.0\nshape = \"sphere\"\n"));
@@ -213,7 +196,7 @@ TEST(SpecimenCli, BadInputsGiveClearErrorsAndWriteNothing) {
     const fs::path dir = d / c.name;
     fs::create_directories(dir);
     const std::string file = c.name == "toml_syntax" ? "bad_toml_syntax.toml" : "spec.toml";
-    write(dir / file, c.toml);
+    write_file(dir / file, c.toml);
     std::vector<std::string> args = {"specimen", "build", (dir / file).string(), "-o", (dir / "out.h5").string()};
     args.insert(args.end(), c.extra_args.begin(), c.extra_args.end());
     const CliRun r = run(args);

@@ -69,7 +69,7 @@ ReportWriter sample_report() {
 TEST(ReportWriter, BuiltinScriptMatchesTheFile) {
   const std::string file = slurp(fs::path(SEDPDF_REPO_DATA) / ".." / "validate" / "report" / "plot_report.py");
   ASSERT_FALSE(file.empty());
-  EXPECT_EQ(builtin_plot_script(), file) << "run validate/report/embed_script.sh";
+  EXPECT_EQ(builtin_plot_script(), file) << "the configure step embeds validate/report/plot_report.py (CMakeLists.txt)";
 }
 
 TEST(ReportWriter, WritesHtmlCsvAndPngs) {

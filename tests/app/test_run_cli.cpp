@@ -1,0 +1,97 @@
+// `sedpdf run CONFIG.toml` through the CLI: a bad configuration fails with exit 1 naming the key and the file
+// and writes nothing; a tiny run (8 × 8 positions, small detector, no figures) writes the report. `sedpdf
+// study` rejects a bad sweep file the same way.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "commands.hpp"
+#include "fixtures/cli.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using sedpdf::test_fixtures::CliRun;
+using sedpdf::test_fixtures::run;
+using sedpdf::test_fixtures::write_file;
+
+/// A temp dir with a specimen file (the default models, a 44 nm field, abrupt interface) and a study config
+/// whose [study] section gets `extra` appended.
+fs::path setup(const std::string& name, const std::string& extra) {
+  const fs::path d = fs::temp_directory_path() / ("sedpdf_run_" + name + "_" + std::to_string(getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  const std::string data = SEDPDF_REPO_DATA;
+  write_file(d / "specimen.toml", "seed = 3\nfield_nm = [44.0, 44.0]\n"
+                             "[[phase]]\nname = \"agZIF62\"\nmodel = \"" + data + "/models/agZIF62_default.extxyz\"\n"
+                             "[[phase]]\nname = \"phosphate\"\nmodel = \"" + data + "/models/phosphate_default.extxyz\"\n"
+                             "[thickness]\nkind = \"slab\"\nthickness_nm = 40.0\n"
+                             "[phases]\nkind = \"half_spaces\"\nphases = [\"agZIF62\", \"phosphate\"]\n"
+                             "point_nm = [22.0, 22.0]\nnormal_angle_deg = 0.0\n");
+  write_file(d / "run.toml", "[specimen]\nfile = \"specimen.toml\"\n"
+                        "[scan]\norigin_nm = [2.75, 2.75]\nstep_nm = 5.5\nsize = [8, 8]\ntruth_probe_fwhm_nm = 5.0\n"
+                        "[detector]\nlayout = \"uniform\"\nsize = [128, 128]\n\"ds_per_pixel_A-1\" = 0.045\n"
+                        "[dose]\ndose_e_per_A2 = 20.0\n"
+                        "[study]\noutput_dir = \"" + (d / "report").string() + "\"\ndraw_figures = false\n"
+                        "thickness_bands = 1\n" + extra);
+  return d;
+}
+
+TEST(RunCli, BadConfigNamesKeyAndFileAndWritesNothing) {
+  const fs::path d = setup("bad", "bogus_key_nm = 3.0\n");
+  const CliRun r = run({"run", (d / "run.toml").string()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("bogus_key_nm"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("run.toml"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(d / "report"));
+  EXPECT_FALSE(fs::exists(d / "report.work"));
+  // A bad value of a known key.
+  const fs::path d2 = setup("bad2", "binning = 0\n");
+  const CliRun r2 = run({"run", (d2 / "run.toml").string()});
+  EXPECT_EQ(r2.code, 1);
+  EXPECT_NE(r2.err.find("study.binning"), std::string::npos) << r2.err;
+  EXPECT_FALSE(fs::exists(d2 / "report"));
+  // A missing file.
+  const CliRun r3 = run({"run", (d / "missing.toml").string()});
+  EXPECT_EQ(r3.code, 1);
+  EXPECT_NE(r3.err.find("missing.toml"), std::string::npos) << r3.err;
+  fs::remove_all(d);
+  fs::remove_all(d2);
+}
+
+TEST(RunCli, TinyRunWritesTheReport) {
+  const fs::path d = setup("tiny", "components = 2\n");
+  const CliRun r = run({"run", (d / "run.toml").string(), "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("acceptance"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(d / "report" / "report.html"));
+  EXPECT_TRUE(fs::exists(d / "report" / "study.h5"));
+  EXPECT_TRUE(fs::exists(d / "report" / "reduced.h5"));
+  EXPECT_TRUE(fs::exists(d / "report" / "tables" / "acceptance.csv"));
+  EXPECT_FALSE(fs::exists(d / "report.work"));
+  fs::remove_all(d);
+}
+
+TEST(StudyCli, BadSweepNamesKeyAndFile) {
+  const fs::path d = fs::temp_directory_path() / ("sedpdf_sweep_bad_" + std::to_string(getpid()));
+  fs::create_directories(d);
+  const std::string data = SEDPDF_REPO_DATA;
+  write_file(d / "sweep.toml", "output_dir = \"" + (d / "out").string() + "\"\n"
+                          "[[phase]]\nname = \"a\"\nmodel = \"" + data + "/models/agZIF62_default.extxyz\"\n"
+                          "[[phase]]\nname = \"b\"\nmodel = \"" + data + "/models/phosphate_default.extxyz\"\n"
+                          "[[map]]\nx = \"dose_e_per_A2\"\nx_values = [1.0, 10.0]\ny = \"colour\"\ny_values = [1.0]\n");
+  const CliRun r = run({"study", (d / "sweep.toml").string()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("map.y"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("sweep.toml"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(d / "out"));
+  fs::remove_all(d);
+}
+
+}  // namespace

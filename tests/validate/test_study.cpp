@@ -1,0 +1,155 @@
+// The study end to end at reduced size (validate/study.hpp): a two-phase specimen with an abrupt interface,
+// the fast model on a small detector, 2 × 2 binning, PCA → ICA, comparisons and the report.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <string>
+#include <unistd.h>
+
+#include "sedpdf/structures/io.hpp"
+#include "sedpdf/validate/study.hpp"
+#include "sedpdf/validate/sweep.hpp"
+
+namespace sedpdf {
+namespace {
+
+namespace fs = std::filesystem;
+
+const Structure& zif_model() {
+  static const Structure s = read_structure(std::string(SEDPDF_REPO_DATA) + "/models/agZIF62_default.extxyz");
+  return s;
+}
+const Structure& glass_model() {
+  static const Structure s = read_structure(std::string(SEDPDF_REPO_DATA) + "/models/phosphate_default.extxyz");
+  return s;
+}
+
+fs::path temp_dir(const std::string& name) {
+  const fs::path p = fs::temp_directory_path() / ("sedpdf_" + name + "_" + std::to_string(getpid()));
+  fs::remove_all(p);
+  return p;
+}
+
+/// 16 × 16 positions at 5.5 nm over a 30–60 nm wedge, agZIF-62 left of x = 44 nm, glass right of it, on a
+/// 5 nm film, 10 e⁻/Å²; a 160 × 160 detector at 0.036 Å⁻¹/pixel (s to 2.88 Å⁻¹ inscribed), so a pattern costs
+/// 1/10 of 003's.
+StudyConfig tiny_study(const fs::path& out) {
+  StudyConfig c = nanoscale2022_default(zif_model(), glass_model(), 16, 16);
+  SpecimenSpec& s = c.specimen;
+  s.field_x = s.field_y = 880;
+  s.thickness = ThicknessGeometry{};
+  s.thickness.kind = ThicknessGeometry::Kind::Wedge;
+  s.thickness.thickness_min = 300;
+  s.thickness.thickness_max = 600;
+  s.thickness.angle_deg = 90;  // thickness rises along y, across both phases
+  s.geometry.inclusions.clear();
+  s.geometry.x = 440;
+  s.geometry.y = 440;
+  s.geometry.normal_angle_deg = 0;
+  s.film.thickness = 50;
+  c.scan.x0_A = c.scan.y0_A = 27.5;
+  c.detector.layout = "uniform";
+  c.detector.uniform_nx = c.detector.uniform_ny = 160;
+  c.detector.ds = 0.036;
+  c.output_dir = out.string();
+  c.draw_figures = false;
+  c.thickness_bands = 2;
+  c.seed = 7;
+  return c;
+}
+
+TEST(Study, TinyScenarioEndToEnd) {
+  const fs::path out = temp_dir("study");
+  StudyConfig c = tiny_study(out);
+  std::size_t progress_calls = 0;
+  c.progress = [&](const StudyProgress&) { ++progress_calls; };
+  const StudyResult r = run_study(c);
+  ASSERT_EQ(r.datasets.size(), 1u);
+  const DatasetStudy& d = r.datasets[0];
+  EXPECT_GT(progress_calls, 5u);
+  EXPECT_EQ(d.binned_nx, 8u);
+  EXPECT_EQ(d.binned_ny, 8u);
+  EXPECT_EQ(d.failed_pixels, 0u);
+  // PCA finds the two phases; ICA components are matched one to one; the agZIF-62 component reaches Pearson
+  // >= 0.9 against its kinematic ePDF (1.5–10 Å). The glass component does not (0.41 here, 0.52 on the default
+  // run: ICA leaves part of the agZIF-62 signal in it; docs/study.md) — pinned from below as a regression guard.
+  EXPECT_EQ(d.pca_components, 2) << d.pca_reason;
+  ASSERT_EQ(d.verdict.phase_pearson.size(), 2u);
+  EXPECT_GE(d.verdict.phase_pearson[0], 0.9);
+  EXPECT_GE(d.verdict.phase_pearson[1], 0.3);
+  EXPECT_NE(d.verdict.component_of_phase[0], d.verdict.component_of_phase[1]);
+  // Classification outside one probe diameter of the interface.
+  EXPECT_GE(d.verdict.classification.accuracy, 0.95) << d.verdict.summary;
+  EXPECT_EQ(d.verdict.classification.n_scored, 64u);
+  EXPECT_TRUE(d.verdict.maps_ok) << d.verdict.summary;
+  // Area averages: the first shell of each phase's ePDF within 0.1 Å of the kinematic ePDF's.
+  ASSERT_EQ(d.phases.size(), 2u);
+  for (const PhaseStudy& ph : d.phases) {
+    EXPECT_GT(ph.positions, 20u) << ph.name;
+    EXPECT_LT(std::fabs(ph.peaks_vs_kinematic.first_shell_offset), 0.1) << ph.name;
+    EXPECT_GT(ph.pearson_area_vs_kinematic, 0.85) << ph.name;
+    EXPECT_EQ(ph.bands.size(), 2u);
+  }
+  // Report and data files.
+  EXPECT_TRUE(fs::exists(out / "report.html"));
+  EXPECT_TRUE(fs::exists(out / "study.h5"));
+  EXPECT_TRUE(fs::exists(out / "scan.h5"));
+  EXPECT_TRUE(fs::exists(out / "reduced.h5"));
+  EXPECT_TRUE(fs::exists(out / "decomposition.h5"));
+  EXPECT_TRUE(fs::exists(out / "tables" / "acceptance.csv"));
+  EXPECT_FALSE(fs::exists(out.string() + ".work"));
+  fs::remove_all(out);
+}
+
+TEST(Study, RejectsBadParameters) {
+  const fs::path out = temp_dir("study_bad");
+  StudyConfig c = tiny_study(out);
+  c.scan.nx = 0;
+  EXPECT_THROW(run_study(c), std::invalid_argument);
+  c = tiny_study(out);
+  c.bin = 0;
+  EXPECT_THROW(run_study(c), std::invalid_argument);
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST(Sweep, ReplicateToRadius) {
+  // ZIF-zni's DFT cell (23.4 × 23.4 × 12.5 Å) needs 2 × 2 × 4 copies for a 20 Å minimum-image radius.
+  const Structure zni = read_structure(std::string(SEDPDF_REPO_DATA) + "/structures/ZIF-zni_DFT_Widmer2019.cif");
+  const Structure big = replicate_to_radius(zni, 20.5);
+  EXPECT_GE(big.cell.minimum_image_radius(), 20.5);
+  EXPECT_EQ(big.size() % zni.size(), 0u);
+  EXPECT_NEAR(big.number_density(), zni.number_density(), 1e-12);
+  EXPECT_NEAR(big.cell.volume() / zni.cell.volume(), static_cast<double>(big.size() / zni.size()), 1e-9);
+}
+
+TEST(Sweep, DomainSizeSeparatesGoodMapsFromBad) {
+  // Two phases in 30 nm domains (6 probe diameters) of a 40 nm slab at 100 e⁻/Å²: the loading maps classify the
+  // pixels and the agZIF-62 component matches its ePDF. Domains of half the probe size (every pixel mixed): the
+  // maps fail.
+  SweepConfig c;
+  c.phases = {{"agZIF62", zif_model()}, {"phosphate", glass_model()}};
+  c.scan_n = 16;
+  c.detector.layout = "uniform";
+  c.detector.uniform_nx = c.detector.uniform_ny = 160;
+  c.detector.ds = 0.036;
+  c.film_thickness_A = 50;
+  SweepPoint good;
+  good.dose = 100;
+  good.thickness_A = 400;
+  good.domain_ratio = 6;
+  const SweepPointResult g = run_sweep_point(c, good);
+  EXPECT_EQ(g.pca_components, 2) << g.summary;
+  EXPECT_GT(g.pixels, 60u);
+  EXPECT_GE(g.accuracy, 0.85) << g.summary;
+  SweepPoint bad = good;
+  bad.domain_ratio = 0.5;
+  const SweepPointResult b = run_sweep_point(c, bad);
+  EXPECT_FALSE(b.success) << b.summary;
+  EXPECT_FALSE(b.maps_ok && b.spectra_ok) << b.summary;
+  EXPECT_THROW(run_sweep_point(c, SweepPoint{0, 400, 6, 2}), std::invalid_argument);
+  EXPECT_THROW(run_sweep_point(c, SweepPoint{10, 400, 6, 3}), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace sedpdf

@@ -1,0 +1,1034 @@
+// One scenario end to end (see study.hpp and docs/study.md).
+#include "sedpdf/validate/study.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <limits>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <sstream>
+#include <stdexcept>
+
+#include "sedpdf/reduce/pipeline.hpp"
+#include "sedpdf/simulate/data4d_format.hpp"
+#include "sedpdf/simulate/electron_optics.hpp"
+#include "sedpdf/simulate/multislice_source.hpp"
+#include "sedpdf/structures/h5.hpp"
+#include "sedpdf/structures/specimen_truth.hpp"
+#include "sedpdf/validate/maps.hpp"
+#include "sedpdf/validate/report.hpp"
+#include "sedpdf/validate/report_sections.hpp"
+
+namespace sedpdf {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::string fmt(double v, int prec = 4) {
+  std::ostringstream s;
+  s << std::setprecision(prec) << v;
+  return s.str();
+}
+
+std::string fixed(double v, int prec) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(prec) << v;
+  return s.str();
+}
+
+/// Inelastic material of a model (composition and densities from the model, plasmon settings from config).
+InelasticMaterial inelastic_material(const std::string& name, const Structure& model, double default_ep,
+                                     const StudyConfig& c) {
+  InelasticMaterial m;
+  m.name = name;
+  m.plasmon_energy_eV = default_ep;
+  for (const StudyPhaseInelastic& pi : c.phase_inelastic)
+    if (pi.name == name) {
+      if (pi.plasmon_energy_eV > 0) m.plasmon_energy_eV = pi.plasmon_energy_eV;
+      m.plasmon_mfp_A = pi.plasmon_mfp_A;
+    }
+  m.mass_density_g_cm3 = model.mass_density_g_cm3();
+  m.number_density = model.number_density();
+  for (const CompositionEntry& e : model.composition()) m.composition.push_back({e.element, e.fraction});
+  return m;
+}
+
+/// Per-position ground truth on the scan.
+GroundTruth scan_truth(const Specimen& sp, const ScanSpec& scan, double fwhm) {
+  ScanGrid g;
+  g.x0 = scan.x0_A;
+  g.y0 = scan.y0_A;
+  g.step_x = g.step_y = scan.step_A;
+  g.nx = scan.nx;
+  g.ny = scan.ny;
+  return compute_ground_truth(sp, g, fwhm);
+}
+
+/// Everything about the binned grid the reduction used.
+struct BinnedGrid {
+  std::size_t nx = 0, ny = 0, bin = 1;
+  double step = 0;                    // Å
+  std::vector<double> cx, cy;         // centre of each binned pixel (Å), per column / row
+  std::vector<std::vector<double>> thickness;  // per phase, ny × nx (Å), mean over the block
+  std::vector<double> total;          // ny × nx (Å)
+  std::vector<int> labels;            // ny × nx
+};
+
+BinnedGrid bin_truth(const GroundTruth& t, const ScanSpec& scan, std::size_t bin, double min_thickness) {
+  BinnedGrid b;
+  b.bin = bin;
+  b.nx = (scan.nx + bin - 1) / bin;
+  b.ny = (scan.ny + bin - 1) / bin;
+  b.step = scan.step_A * static_cast<double>(bin);
+  const std::size_t np = t.thickness.size();
+  b.thickness.assign(np, std::vector<double>(b.nx * b.ny, 0.0));
+  b.total.assign(b.nx * b.ny, 0.0);
+  b.labels.assign(b.nx * b.ny, -1);
+  for (std::size_t bx = 0; bx < b.nx; ++bx) {
+    const std::size_t x0 = bx * bin, x1 = std::min(scan.nx, x0 + bin);
+    b.cx.push_back(0.5 * (scan.x(x0) + scan.x(x1 - 1)));
+  }
+  for (std::size_t by = 0; by < b.ny; ++by) {
+    const std::size_t y0 = by * bin, y1 = std::min(scan.ny, y0 + bin);
+    b.cy.push_back(0.5 * (scan.y(y0) + scan.y(y1 - 1)));
+  }
+  for (std::size_t by = 0; by < b.ny; ++by)
+    for (std::size_t bx = 0; bx < b.nx; ++bx) {
+      const std::size_t o = by * b.nx + bx;
+      std::size_t n = 0;
+      for (std::size_t iy = by * bin; iy < std::min(scan.ny, by * bin + bin); ++iy)
+        for (std::size_t ix = bx * bin; ix < std::min(scan.nx, bx * bin + bin); ++ix) {
+          const std::size_t q = iy * scan.nx + ix;
+          for (std::size_t p = 0; p < np; ++p) b.thickness[p][o] += t.thickness[p][q];
+          b.total[o] += t.thickness_total[q];
+          ++n;
+        }
+      const double inv = 1.0 / static_cast<double>(std::max<std::size_t>(n, 1));
+      b.total[o] *= inv;
+      int best = -1;
+      double best_t = 0;
+      for (std::size_t p = 0; p < np; ++p) {
+        b.thickness[p][o] *= inv;
+        if (b.thickness[p][o] > best_t) {
+          best_t = b.thickness[p][o];
+          best = static_cast<int>(p);
+        }
+      }
+      b.labels[o] = b.total[o] >= min_thickness ? best : -1;
+    }
+  return b;
+}
+
+/// Exact distance (Å) of every binned pixel centre to the nearest interface between two phases, from the
+/// specimen's column phases on a fine raster (10 Å or finer) and the exact distance transform.
+std::vector<double> interface_distances(const Specimen& sp, const BinnedGrid& b) {
+  const double field = std::max(sp.spec().field_x, sp.spec().field_y);
+  const double step = std::max(10.0, field / 2000.0);
+  const GroundTruth fm = field_maps(sp, step);
+  LabelMap lm;
+  lm.nx = fm.nx();
+  lm.ny = fm.ny();
+  lm.step = step;
+  lm.labels.resize(fm.phase_map.size());
+  for (std::size_t i = 0; i < fm.phase_map.size(); ++i) lm.labels[i] = static_cast<int>(fm.phase_map[i]);
+  const std::vector<double> d = distance_to_interface(lm, false);
+  std::vector<double> out(b.nx * b.ny, 1e300);
+  for (std::size_t by = 0; by < b.ny; ++by)
+    for (std::size_t bx = 0; bx < b.nx; ++bx) {
+      // Pixel centres of field_maps are at (i + ½)·step.
+      const auto ix = static_cast<std::size_t>(std::clamp(std::floor(b.cx[bx] / step), 0.0, static_cast<double>(lm.nx - 1)));
+      const auto iy = static_cast<std::size_t>(std::clamp(std::floor(b.cy[by] / step), 0.0, static_cast<double>(lm.ny - 1)));
+      const int here = lm.labels[iy * lm.nx + ix];
+      // A column with no specimen (e.g. the particle edge) has distance 0 in the transform: use the
+      // nearest specimen column's value instead (search a small neighbourhood).
+      double v = d[iy * lm.nx + ix];
+      if (here < 0) {
+        v = 1e300;
+        for (int r = 1; r <= 3 && v >= 1e299; ++r)
+          for (int dy = -r; dy <= r; ++dy)
+            for (int dx = -r; dx <= r; ++dx) {
+              const long jx = static_cast<long>(ix) + dx, jy = static_cast<long>(iy) + dy;
+              if (jx < 0 || jy < 0 || jx >= static_cast<long>(lm.nx) || jy >= static_cast<long>(lm.ny)) continue;
+              const std::size_t q = static_cast<std::size_t>(jy) * lm.nx + static_cast<std::size_t>(jx);
+              if (lm.labels[q] >= 0) v = std::min(v, d[q]);
+            }
+      }
+      out[by * b.nx + bx] = v;
+    }
+  return out;
+}
+
+double mean_of(const std::vector<double>& v) {
+  if (v.empty()) return kNaN;
+  return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+}
+
+double pearson_plain(const std::vector<double>& a, const std::vector<double>& b) {
+  const std::size_t n = a.size();
+  if (n < 3) return kNaN;
+  const double ma = mean_of(a), mb = mean_of(b);
+  double sab = 0, saa = 0, sbb = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) * (a[i] - ma);
+    sbb += (b[i] - mb) * (b[i] - mb);
+  }
+  return (saa > 0 && sbb > 0) ? sab / std::sqrt(saa * sbb) : kNaN;
+}
+
+struct RegionProfile {
+  std::vector<double> r, G, G_sigma;
+};
+
+/// Area-averaged ePDF over a mask of scan positions (reduce_4d region mode).
+RegionProfile reduce_region(const std::string& scan_file, const std::string& out_file, const std::vector<uint8_t>& mask,
+                            const ReductionParams& chain) {
+  ReduceOptions ro;
+  ro.input.path = scan_file;
+  ro.output = out_file;
+  ro.bin = 1;
+  ro.chain = chain;
+  ro.region.enabled = true;
+  ro.region.scan_mask = mask;
+  reduce_4d(ro);
+  H5Reader h(out_file);
+  RegionProfile p;
+  p.r = h.read("/region/r");
+  p.G = h.read("/region/G");
+  if (h.exists("/region/G_sigma")) p.G_sigma = h.read("/region/G_sigma");
+  return p;
+}
+
+std::string dose_label(double dose) { return fmt(dose, 3) + " e⁻/Å²"; }
+
+std::string yes_no(bool b) { return b ? "yes" : "no"; }
+
+}  // namespace
+
+StudyEngine parse_study_engine(const std::string& text) {
+  if (text == "fast") return StudyEngine::Fast;
+  if (text == "multislice") return StudyEngine::Multislice;
+  throw std::invalid_argument("unknown engine '" + text + "' (fast, multislice)");
+}
+
+std::string study_engine_name(StudyEngine e) { return e == StudyEngine::Fast ? "fast" : "multislice"; }
+
+DecomposeOptions study_decompose_defaults() {
+  DecomposeOptions d;
+  d.method = DecompositionMethod::Ica;
+  d.pca.criterion = CountCriterion::ParallelAnalysis;
+  d.pca.pa_trials = 20;
+  return d;
+}
+
+StudyConfig nanoscale2022_default(const Structure& agzif_model, const Structure& phosphate_model, std::size_t nx,
+                                  std::size_t ny) {
+  // The particle of examples/specimen_nanoscale2022.toml (lengths in Å here).
+  StudyConfig c;
+  SpecimenSpec& s = c.specimen;
+  s.field_x = s.field_y = 3500;
+  s.seed = 2022;
+  s.phases.push_back({"agZIF62", agzif_model, 0.0});
+  s.phases.push_back({"phosphate", phosphate_model, 0.0});
+  s.thickness.kind = ThicknessGeometry::Kind::Particles;
+  EllipsoidParticle e;
+  e.x = 1750;
+  e.y = 1750;
+  e.semi_a = 1500;
+  e.semi_b = 1100;
+  e.angle_deg = 15;
+  e.thickness = 1000;
+  s.thickness.particles.push_back(e);
+  s.geometry.kind = PhaseGeometry::Kind::HalfSpaces;
+  s.geometry.first = 0;
+  s.geometry.second = 1;
+  s.geometry.x = 1600;
+  s.geometry.y = 1750;
+  s.geometry.normal_angle_deg = 10;
+  Inclusion inc;
+  inc.shape = Inclusion::Shape::Cylinder;
+  inc.phase = 0;
+  inc.x = 2500;
+  inc.y = 1600;
+  inc.radius = 120;
+  s.geometry.inclusions.push_back(inc);
+  s.film.thickness = 100;
+  s.film.density_g_cm3 = 2.0;
+  // Scan: 5.5 nm steps (003), centred between the interface and the inclusion, inside the field.
+  c.scan.step_A = 55;
+  c.scan.nx = nx;
+  c.scan.ny = ny;
+  auto origin = [&](double centre, std::size_t n, double field) {
+    const double half = 0.5 * static_cast<double>(n - 1) * c.scan.step_A;
+    return std::clamp(centre - half, 0.5 * c.scan.step_A, std::max(0.5 * c.scan.step_A, field - 2 * half - 0.5 * c.scan.step_A));
+  };
+  c.scan.x0_A = origin(1760, nx, s.field_x);
+  c.scan.y0_A = origin(1730, ny, s.field_y);
+  c.truth_probe_fwhm_A = 50;
+  c.probe_diameter_A = 50;
+  c.detector = DetectorSpec{};  // quad Medipix3, 0.011 Å⁻¹, 10 e⁻/Å²
+  // Chain: 003 per pixel; composition = the scan's volume average (set in run_study when empty).
+  c.chain.damping = Damping{Damping::Exp, 1.0, 0.0};
+  return c;
+}
+
+Composition scan_average_composition(const Specimen& sp, const ScanSpec& scan) {
+  const GroundTruth t = scan_truth(sp, scan, 0.0);
+  std::map<int, double> atoms;  // Z → atoms (per Å² of scan, arbitrary scale)
+  std::map<int, Element> el;
+  for (std::size_t p = 0; p < sp.phase_count(); ++p) {
+    double vol = 0;
+    for (double v : t.thickness[p]) vol += v;
+    if (!(vol > 0)) continue;
+    const double rho = sp.number_density(p);
+    for (const CompositionEntry& e : sp.spec().phases[p].model.composition()) {
+      atoms[e.element.z()] += vol * rho * e.fraction;
+      el.emplace(e.element.z(), e.element);
+    }
+  }
+  if (atoms.empty()) throw std::invalid_argument("scan_average_composition: the scan holds no specimen");
+  Composition c;
+  double sum = 0;
+  for (auto& [z, n] : atoms) sum += n;
+  for (auto& [z, n] : atoms) {
+    c.elements.push_back(el.at(z));
+    c.fractions.push_back(n / sum);
+  }
+  return c;
+}
+
+StudyResult run_study(const StudyConfig& config) {
+  const auto t_start = Clock::now();
+  StudyConfig cfg = config;
+  if (cfg.scan.nx == 0 || cfg.scan.ny == 0) throw std::invalid_argument("study: empty scan (nx or ny is 0)");
+  if (!(cfg.scan.step_A > 0)) throw std::invalid_argument("study: scan step must be positive, got " + fmt(cfg.scan.step_A));
+  if (cfg.bin < 1) throw std::invalid_argument("study: bin must be >= 1");
+  if (cfg.output_dir.empty()) throw std::invalid_argument("study: output_dir is empty");
+  if (cfg.thickness_bands < 1) throw std::invalid_argument("study: thickness_bands must be >= 1");
+  if (!(cfg.probe_diameter_A >= 0)) throw std::invalid_argument("study: probe_diameter_A must be >= 0");
+
+  auto report = [&](const std::string& stage, std::size_t done, std::size_t total, double eta, const std::string& msg) {
+    if (!cfg.progress) return;
+    StudyProgress p;
+    p.stage = stage;
+    p.done = done;
+    p.total = total;
+    p.elapsed_s = seconds_since(t_start);
+    p.eta_s = eta;
+    p.message = msg;
+    cfg.progress(p);
+  };
+
+  const Specimen sp(cfg.specimen);
+  const std::size_t np = sp.phase_count();
+  if (cfg.chain.composition.elements.empty()) cfg.chain.composition = scan_average_composition(sp, cfg.scan);
+  const double lambda = electron_wavelength(cfg.probe.energy_keV * 1e3);
+  cfg.criteria.exclusion_distance = cfg.probe_diameter_A;
+
+  const fs::path out_dir(cfg.output_dir);
+  const fs::path work = fs::path(cfg.output_dir + ".work");
+  fs::create_directories(work);
+
+  StudyResult res;
+  res.output_dir = cfg.output_dir;
+
+  // ---- references ----
+  auto t0 = Clock::now();
+  std::vector<PhaseReference> refs;
+  for (std::size_t p = 0; p < np; ++p) {
+    report("references", p, np, 0, "X-ray and kinematic electron PDFs of " + sp.phase_name(p));
+    refs.push_back(compute_phase_reference(cfg.specimen.phases[p].model, sp.phase_name(p)));
+  }
+  // The kinematic ePDF at the per-pixel chain's resolution (s_min, s_max, damping): the reference of the
+  // unmixed components, which come from per-pixel G(r) reduced with those parameters.
+  std::vector<PdfResult> pixel_refs;
+  for (std::size_t p = 0; p < np; ++p) {
+    ReferenceOptions o;
+    o.electron.s_min = cfg.chain.s_min;
+    o.electron.s_max = cfg.chain.s_max;
+    o.electron.damping = cfg.chain.damping;
+    o.xray_at_electron_resolution = false;
+    pixel_refs.push_back(compute_phase_reference(refs[p].partials, sp.phase_name(p), o).electron);
+  }
+  res.seconds_references = seconds_since(t0);
+
+  // Ground truth (per position, binned) and interface distances.
+  const GroundTruth truth = scan_truth(sp, cfg.scan, cfg.truth_probe_fwhm_A);
+  const BinnedGrid bg = bin_truth(truth, cfg.scan, cfg.bin, cfg.min_thickness_A);
+  const std::vector<double> idist = interface_distances(sp, bg);
+
+  // Materials of the forward model.
+  std::vector<FastMaterial> mats;
+  std::vector<int> mat_of_phase;
+  for (std::size_t p = 0; p < np; ++p) {
+    FastMaterial m;
+    m.name = sp.phase_name(p);
+    m.model = cfg.specimen.phases[p].model;
+    m.inelastic = inelastic_material(m.name, m.model, 23.0, cfg);
+    mat_of_phase.push_back(static_cast<int>(mats.size()));
+    mats.push_back(std::move(m));
+  }
+  int film = -1;
+  if (sp.has_film()) {
+    FastMaterial m;
+    m.name = "carbon_film";
+    m.model = sp.film_model();
+    m.inelastic = inelastic_material(m.name, m.model, 25.0, cfg);
+    film = static_cast<int>(mats.size());
+    mats.push_back(std::move(m));
+  }
+
+  std::vector<double> doses;
+  {
+    DetectorSpec d = cfg.detector;
+    d.step_A = cfg.scan.step_A;
+    doses.push_back(d.dose());
+  }
+  if (cfg.second_scan) {
+    if (!(cfg.second_scan_cumulative_dose > 0))
+      throw std::invalid_argument("study: second_scan_cumulative_dose must be positive, got " +
+                                  fmt(cfg.second_scan_cumulative_dose));
+    doses.push_back(cfg.second_scan_cumulative_dose);
+  }
+
+  std::vector<std::pair<fs::path, std::string>> to_move;  // work file → name in the report directory
+
+  for (std::size_t di = 0; di < doses.size(); ++di) {
+    DatasetStudy ds;
+    ds.dose = doses[di];
+    ds.label = (di == 0 ? "scan 1, " : "cumulative, ") + dose_label(ds.dose);
+    const std::string tag = di == 0 ? "" : "_cumulative";
+    DetectorSpec dspec = cfg.detector;
+    dspec.step_A = cfg.scan.step_A;
+    if (di > 0) {
+      dspec.beam_current_pA = 0;
+      dspec.dose_e_per_A2 = ds.dose;
+    }
+    const DetectorModel det(dspec, lambda);
+    const uint64_t seed = di == 0 ? cfg.seed : counter_hash(cfg.seed, 0x5ecd, di, 0);
+
+    // ---- simulate ----
+    t0 = Clock::now();
+    const fs::path scan_file = work / ("scan" + tag + ".h5");
+    {
+      std::ostringstream fp;
+      fp << "study|" << study_engine_name(cfg.engine) << "|" << seed << "|" << ds.dose << "|" << cfg.scan.x0_A << ","
+         << cfg.scan.y0_A << "," << cfg.scan.step_A << "," << cfg.scan.nx << "," << cfg.scan.ny << "|"
+         << dspec.layout << dspec.ds << "|" << cfg.probe.energy_keV << "," << cfg.probe.alpha_mrad << "|"
+         << cfg.specimen.seed << "|" << cfg.truth_probe_fwhm_A;
+      for (const auto& [k, v] : cfg.metadata) fp << "|" << k << "=" << v;
+      ScanOptions opt;
+      opt.seed = seed;
+      opt.threads = cfg.threads;
+      opt.with_expected = false;
+      opt.convergence_mrad = cfg.probe.alpha_mrad;
+      opt.truth_probe_fwhm_A = cfg.truth_probe_fwhm_A;
+      opt.writer.config_hash = config_fingerprint(fp.str());
+      opt.writer.parameters["model"] = study_engine_name(cfg.engine);
+      opt.writer.parameters["study"] = cfg.name;
+      opt.writer.parameters["dose_e_per_A2"] = fmt(ds.dose, 10);
+      opt.writer.deflate = cfg.deflate;
+      opt.writer.resume = true;
+      const std::string stage = "simulate" + tag;
+      opt.progress = [&](const ScanProgress& p) {
+        std::ostringstream m;
+        m << std::fixed << std::setprecision(1) << p.rate_per_s << " patterns/s";
+        report(stage, p.done, p.total, p.eta_s, m.str());
+      };
+      // A finished scan of an earlier, failed run with the same settings is reused.
+      const fs::path stamp = work / ("scan" + tag + ".fingerprint");
+      bool reuse = false;
+      if (fs::exists(scan_file) && fs::exists(stamp)) {
+        std::ifstream in(stamp);
+        std::string line;
+        std::getline(in, line);
+        reuse = line == opt.writer.config_hash;
+      }
+      if (!reuse && fs::exists(scan_file)) fs::remove(scan_file);
+      if (reuse) {
+        report(stage, 1, 1, 0, "using the finished scan " + scan_file.string());
+      } else if (cfg.engine == StudyEngine::Fast) {
+        FastModelParams fparams = cfg.fast;
+        fparams.probe = cfg.probe;
+        fparams.inelastic = cfg.inelastic;
+        fparams.inelastic.energy_eV = cfg.probe.energy_keV * 1e3;
+        fparams.inelastic.convergence_mrad = cfg.probe.alpha_mrad;
+        fparams.threads = cfg.threads;
+        report(stage, 0, cfg.scan.nx * cfg.scan.ny, 0, "fast model set-up (S(s) of every material)");
+        const FastModel fm(mats, fparams, det);
+        FastPatternSource src(fm, sp, cfg.scan, mat_of_phase, film, cfg.truth_probe_fwhm_A, seed);
+        run_scan(cfg.scan, src, det, &sp, {scan_file.string()}, opt);
+      } else {
+        InelasticParams ip = cfg.inelastic;
+        ip.energy_eV = cfg.probe.energy_keV * 1e3;
+        ip.convergence_mrad = cfg.probe.alpha_mrad;
+        ip.materials.clear();
+        for (const FastMaterial& m : mats) ip.materials.push_back(m.inelastic);
+        MultisliceParams mp = cfg.multislice;
+        mp.thicknesses_A.clear();  // one output: the whole column
+        const Specimen* spp = &sp;
+        MultisliceSource::PostProcess post;
+        if (ip.plasmon || ip.incoherent)
+          post = [ip, spp](std::size_t, double x, double y, SimPattern& pat) {
+            const ColumnThickness ct = spp->column_thickness(x, y);
+            std::vector<double> t = ct.phase;
+            if (spp->has_film()) t.push_back(spp->spec().film.thickness);
+            ReciprocalGrid g;
+            g.ny = g.nx = pat.n;
+            g.ds = pat.dk;
+            g.centre_x = g.centre_y = static_cast<double>(pat.n / 2);
+            apply_inelastic(ip, t, g, pat.intensity);
+          };
+        report(stage, 0, cfg.scan.nx * cfg.scan.ny, 0, "multislice set-up");
+        const WindowedMultislice engine(sp, cfg.probe, mp);
+        MultisliceSource src(engine, det, post);
+        run_scan(cfg.scan, src, det, &sp, {scan_file.string()}, opt);
+      }
+      std::ofstream(stamp) << opt.writer.config_hash << "\n";
+    }
+    ds.seconds_simulate = seconds_since(t0);
+
+    // ---- reduce (per binned pixel) ----
+    t0 = Clock::now();
+    const fs::path reduced_file = work / ("reduced" + tag + ".h5");
+    {
+      ReduceOptions ro;
+      ro.input.path = scan_file.string();
+      ro.output = reduced_file.string();
+      ro.bin = cfg.bin;
+      ro.chain = cfg.chain;
+      const std::string stage = "reduce" + tag;
+      const auto tr = Clock::now();
+      ro.progress = [&](std::size_t done, std::size_t total) {
+        const double el = seconds_since(tr);
+        const double eta = done > 0 ? el * static_cast<double>(total - done) / static_cast<double>(done) : 0.0;
+        report(stage, done, total, eta, "binned pixels reduced");
+      };
+      for (const auto& [k, v] : cfg.metadata) ro.metadata.push_back({k, v});
+      const ReduceSummary rs = reduce_4d(ro);
+      ds.failed_pixels = rs.n_failed;
+    }
+    ds.seconds_reduce = seconds_since(t0);
+
+    // ---- unmix: PCA → ICA on the G(r) cube over the particle ----
+    t0 = Clock::now();
+    report("unmix" + tag, 0, 1, 0, "PCA → ICA");
+    CubeSelection sel;
+    sel.dataset = "/reduced/G";
+    sel.abscissa = "/reduced/r";
+    sel.abscissa_min = cfg.decompose_window.lo;
+    sel.abscissa_max = cfg.decompose_window.hi;
+    sel.exclude = "/reduced/failed";
+    SignalCube cube = read_signal_cube(reduced_file.string(), sel);
+    if (cube.nx != bg.nx || cube.ny != bg.ny)
+      throw std::logic_error("study: reduced cube " + std::to_string(cube.ny) + " × " + std::to_string(cube.nx) +
+                             " differs from the binned truth " + std::to_string(bg.ny) + " × " + std::to_string(bg.nx));
+    {
+      // Keep the particle only (ground-truth thickness >= min_thickness_A).
+      std::vector<Eigen::Index> keep;
+      for (Eigen::Index i = 0; i < static_cast<Eigen::Index>(cube.pixel.size()); ++i)
+        if (bg.labels[cube.pixel[static_cast<std::size_t>(i)]] >= 0) keep.push_back(i);
+      if (keep.size() < 3) throw std::invalid_argument("study: fewer than 3 binned pixels inside the particle");
+      Eigen::MatrixXd data(static_cast<Eigen::Index>(keep.size()), cube.data.cols());
+      std::vector<std::size_t> pix;
+      std::fill(cube.used.begin(), cube.used.end(), 0);
+      for (std::size_t i = 0; i < keep.size(); ++i) {
+        data.row(static_cast<Eigen::Index>(i)) = cube.data.row(keep[i]);
+        pix.push_back(cube.pixel[static_cast<std::size_t>(keep[i])]);
+        cube.used[pix.back()] = 1;
+      }
+      cube.data = std::move(data);
+      cube.pixel = std::move(pix);
+    }
+    if (cfg.decompose_r_step_A > 0 && cube.abscissa.size() > 2) {
+      const double dr = (cube.abscissa.back() - cube.abscissa.front()) / static_cast<double>(cube.abscissa.size() - 1);
+      const auto stride = static_cast<std::size_t>(std::max(1.0, std::round(cfg.decompose_r_step_A / dr)));
+      if (stride > 1) {
+        std::vector<double> ab;
+        for (std::size_t j = 0; j < cube.abscissa.size(); j += stride) ab.push_back(cube.abscissa[j]);
+        Eigen::MatrixXd sub(cube.data.rows(), static_cast<Eigen::Index>(ab.size()));
+        for (std::size_t j = 0; j < ab.size(); ++j) sub.col(static_cast<Eigen::Index>(j)) = cube.data.col(static_cast<Eigen::Index>(j * stride));
+        cube.data = std::move(sub);
+        cube.abscissa = std::move(ab);
+      }
+    }
+    ds.pixels_decomposed = cube.pixel.size();
+    ds.binned_nx = bg.nx;
+    ds.binned_ny = bg.ny;
+    ds.binned_step_A = bg.step;
+    DecomposeOptions dopt = cfg.decompose;
+    dopt.threads = cfg.threads;
+    if (dopt.seed == 0) dopt.seed = cfg.seed;
+    const Decomposition dec = decompose(cube, dopt);
+    const fs::path dec_file = work / ("decomposition" + tag + ".h5");
+    write_decomposition(dec_file.string(), cube, dec, dopt, cfg.metadata);
+    ds.pca_components = dec.pca.count.n_components;
+    ds.pca_reason = dec.pca.count.reason;
+    for (Eigen::Index i = 0; i < dec.pca.explained_variance_ratio.size() && i < 20; ++i)
+      ds.pca_variance_ratio.push_back(dec.pca.explained_variance_ratio(i));
+    ds.r = cube.abscissa;
+    const std::size_t k = static_cast<std::size_t>(dec.components.rows());
+    const std::size_t npix = bg.nx * bg.ny;
+    for (std::size_t c = 0; c < k; ++c) {
+      std::vector<double> comp(ds.r.size());
+      for (std::size_t j = 0; j < ds.r.size(); ++j) comp[j] = dec.components(static_cast<Eigen::Index>(c), static_cast<Eigen::Index>(j));
+      ds.components.push_back(std::move(comp));
+      std::vector<double> map(npix, 0.0);
+      for (std::size_t i = 0; i < cube.pixel.size(); ++i)
+        map[cube.pixel[i]] = dec.loadings(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(c));
+      ds.loadings.push_back(std::move(map));
+    }
+    ds.truth_labels = bg.labels;
+    ds.truth_thickness = bg.total;
+    ds.interface_distance = idist;
+
+    UnmixingInput uin;
+    uin.r = ds.r;
+    uin.components = ds.components;
+    for (std::size_t p = 0; p < np; ++p) {
+      uin.phase_names.push_back(sp.phase_name(p));
+      uin.references.push_back(interpolate_linear(pixel_refs[p].r, pixel_refs[p].G, ds.r));
+      std::vector<double> fr(npix, 0.0);
+      for (std::size_t i = 0; i < npix; ++i) fr[i] = bg.total[i] > 0 ? bg.thickness[p][i] / bg.total[i] : 0.0;
+      uin.truth_fractions.push_back(std::move(fr));
+    }
+    uin.loadings = ds.loadings;
+    // Truth labels with the interface band (exact distance < one probe diameter) marked −1, so the criterion
+    // scores exactly the pixels farther than a probe diameter from the true interface.
+    LabelMap scored;
+    scored.nx = bg.nx;
+    scored.ny = bg.ny;
+    scored.step = bg.step;
+    scored.labels = bg.labels;
+    for (std::size_t i = 0; i < npix; ++i)
+      if (scored.labels[i] >= 0 && idist[i] < cfg.probe_diameter_A) scored.labels[i] = -1;
+    uin.truth = scored;
+    UnmixingCriteria crit = cfg.criteria;
+    crit.exclusion_distance = 0;
+    ds.verdict = evaluate_unmixing(uin, crit);
+    {
+      LabelMap full;
+      full.nx = bg.nx;
+      full.ny = bg.ny;
+      full.step = bg.step;
+      full.labels = bg.labels;
+      ds.classification_labelmap = classification_accuracy(ds.verdict.predicted, full, cfg.probe_diameter_A);
+    }
+    // Sign-correct the components and loadings to their matches.
+    for (std::size_t c = 0; c < k && c < ds.verdict.match.sign.size(); ++c)
+      if (ds.verdict.match.sign[c] < 0) {
+        for (double& v : ds.components[c]) v = -v;
+        for (double& v : ds.loadings[c]) v = -v;
+      }
+    ds.seconds_unmix = seconds_since(t0);
+
+    // ---- the inclusion ----
+    for (const Inclusion& inc : cfg.specimen.geometry.inclusions) {
+      const double xs0 = cfg.scan.x0_A, xs1 = cfg.scan.x(cfg.scan.nx - 1);
+      const double ys0 = cfg.scan.y0_A, ys1 = cfg.scan.y(cfg.scan.ny - 1);
+      if (inc.x < xs0 || inc.x > xs1 || inc.y < ys0 || inc.y > ys1) continue;
+      InclusionStudy& is = ds.inclusion;
+      is.present = true;
+      is.phase = inc.phase;
+      is.phase_name = sp.phase_name(static_cast<std::size_t>(inc.phase));
+      is.x_A = inc.x;
+      is.y_A = inc.y;
+      is.radius_A = inc.radius;
+      const int comp = ds.verdict.component_of_phase.size() > static_cast<std::size_t>(inc.phase)
+                           ? ds.verdict.component_of_phase[static_cast<std::size_t>(inc.phase)]
+                           : -1;
+      std::vector<double> in_load, ring_load;
+      for (std::size_t by = 0; by < bg.ny; ++by)
+        for (std::size_t bx = 0; bx < bg.nx; ++bx) {
+          const std::size_t o = by * bg.nx + bx;
+          const double d = std::hypot(bg.cx[bx] - inc.x, bg.cy[by] - inc.y);
+          const int pred = ds.verdict.predicted.labels[o];
+          if (d < inc.radius) {
+            ++is.pixels_inside;
+            if (pred == inc.phase) ++is.pixels_inside_correct;
+            if (comp >= 0) in_load.push_back(ds.loadings[static_cast<std::size_t>(comp)][o]);
+          } else if (d >= inc.radius + cfg.probe_diameter_A && d <= 3 * inc.radius + cfg.probe_diameter_A &&
+                     bg.labels[o] >= 0) {
+            ++is.ring_pixels;
+            if (pred == bg.labels[o]) ++is.ring_correct;
+            if (comp >= 0) ring_load.push_back(ds.loadings[static_cast<std::size_t>(comp)][o]);
+          }
+        }
+      is.loading_contrast = mean_of(in_load) - mean_of(ring_load);
+      const double ring_acc = is.ring_pixels ? static_cast<double>(is.ring_correct) / static_cast<double>(is.ring_pixels) : 0.0;
+      is.found = is.pixels_inside_correct >= 1 && ring_acc >= 0.9;
+      break;
+    }
+
+    // ---- area averages per phase and per thickness band (first dataset) ----
+    t0 = Clock::now();
+    for (std::size_t p = 0; p < np; ++p) {
+      PhaseStudy ph;
+      ph.name = sp.phase_name(p);
+      ph.reference = refs[p];
+      const int comp = ds.verdict.component_of_phase.size() > p ? ds.verdict.component_of_phase[p] : -1;
+      ph.component = comp;
+      ph.pearson_component = p < ds.verdict.phase_pearson.size() ? ds.verdict.phase_pearson[p] : kNaN;
+      // Loadings vs thickness over the phase's scored pixels.
+      std::vector<double> lt, ll;
+      for (std::size_t i = 0; i < npix; ++i)
+        if (scored.labels[i] == static_cast<int>(p) && comp >= 0) {
+          lt.push_back(bg.total[i]);
+          ll.push_back(ds.loadings[static_cast<std::size_t>(comp)][i]);
+        }
+      ph.loading_thickness_correlation = pearson_plain(lt, ll);
+      if (di == 0) {
+        // Pure positions of the phase.
+        std::vector<std::size_t> pos;
+        for (std::size_t q = 0; q < truth.thickness_total.size(); ++q)
+          if (truth.thickness_total[q] >= cfg.min_thickness_A && truth.fraction[p][q] >= cfg.pure_fraction) pos.push_back(q);
+        ph.positions = pos.size();
+        if (!pos.empty()) {
+          std::vector<uint8_t> mask(truth.thickness_total.size(), 0);
+          double tsum = 0;
+          for (std::size_t q : pos) {
+            mask[q] = 1;
+            tsum += truth.thickness_total[q];
+          }
+          ph.mean_thickness_A = tsum / static_cast<double>(pos.size());
+          report("regions", p, np, 0, "area-averaged ePDF of " + ph.name);
+          ReductionParams rc = cfg.chain;
+          rc.damping = Damping{Damping::Exp, cfg.region_damping_b, 0.0};
+          // The area average of one phase is reduced with that phase's own composition (003: the composition
+          // determined for each phase; the per-pixel cube keeps the average composition, as 003's ICA did).
+          if (cfg.region_phase_composition) rc.composition = Composition::of(cfg.specimen.phases[p].model);
+          const fs::path rf = work / ("region_" + report_tag(ph.name) + ".h5");
+          RegionProfile rp = reduce_region(scan_file.string(), rf.string(), mask, rc);
+          to_move.push_back({rf, rf.filename().string()});
+          ph.r = rp.r;
+          ph.G = rp.G;
+          ph.G_sigma = rp.G_sigma;
+          const std::vector<double> gx = interpolate_linear(refs[p].xray.r, refs[p].xray.G, ph.r);
+          const std::vector<double> ge = interpolate_linear(refs[p].electron.r, refs[p].electron.G, ph.r);
+          ph.peaks_vs_xray = compare_peak_positions(ph.r, ph.G, gx);
+          if (!refs[p].xray_matched.r.empty())
+            ph.peaks_vs_xray_matched =
+                compare_peak_positions(ph.r, ph.G, interpolate_linear(refs[p].xray_matched.r, refs[p].xray_matched.G, ph.r));
+          ph.peaks_vs_kinematic = compare_peak_positions(ph.r, ph.G, ge);
+          ph.pearson_area_vs_kinematic = pearson(ph.r, ph.G, ge, {1.5, 10.0});
+          ph.pearson_area_vs_xray = pearson(ph.r, ph.G, gx, {1.5, 10.0});
+          // Thickness bands (equal numbers of positions, thinnest first).
+          std::sort(pos.begin(), pos.end(),
+                    [&](std::size_t a, std::size_t b) { return truth.thickness_total[a] < truth.thickness_total[b]; });
+          const std::size_t nb = std::min(cfg.thickness_bands, pos.size());
+          for (std::size_t b = 0; b < nb; ++b) {
+            const std::size_t lo = b * pos.size() / nb, hi = (b + 1) * pos.size() / nb;
+            if (hi <= lo) continue;
+            ThicknessBand band;
+            std::vector<uint8_t> bm(truth.thickness_total.size(), 0);
+            double s = 0;
+            for (std::size_t i = lo; i < hi; ++i) {
+              bm[pos[i]] = 1;
+              s += truth.thickness_total[pos[i]];
+            }
+            band.positions = hi - lo;
+            band.thickness_lo_A = truth.thickness_total[pos[lo]];
+            band.thickness_hi_A = truth.thickness_total[pos[hi - 1]];
+            band.thickness_mean_A = s / static_cast<double>(hi - lo);
+            if (nb > 1) {
+              report("regions", p, np, 0, ph.name + ": thickness band " + std::to_string(b + 1));
+              const fs::path bf = work / ("band.h5");
+              RegionProfile bp = reduce_region(scan_file.string(), bf.string(), bm, rc);
+              fs::remove(bf);
+              band.G = interpolate_linear(bp.r, bp.G, ph.r);
+            } else {
+              band.G = ph.G;
+            }
+            try {
+              const PeakInfo fpk = first_peak(ph.r, band.G, {1.0, 2.3});
+              band.first_peak_position = fpk.position;
+              band.first_peak_height = fpk.height;
+            } catch (const std::invalid_argument&) {
+              band.first_peak_position = band.first_peak_height = kNaN;
+            }
+            // Loadings of the phase's component over its scored pixels in this thickness range.
+            std::vector<double> bl;
+            const double tlo = b == 0 ? -1e300 : band.thickness_lo_A;
+            const double thi = b + 1 == nb ? 1e300 : band.thickness_hi_A;
+            for (std::size_t i = 0; i < lt.size(); ++i)
+              if (lt[i] >= tlo && lt[i] <= thi) bl.push_back(ll[i]);
+            band.pixels = bl.size();
+            band.mean_loading = mean_of(bl);
+            ph.bands.push_back(std::move(band));
+          }
+          if (ph.bands.size() >= 2)
+            ph.loading_lower_in_thickest = ph.bands.back().mean_loading < ph.bands.front().mean_loading;
+        }
+      }
+      ds.phases.push_back(std::move(ph));
+    }
+    ds.seconds_regions = seconds_since(t0);
+
+    ds.scan_file = (out_dir / scan_file.filename()).string();
+    ds.reduced_file = (out_dir / reduced_file.filename()).string();
+    ds.decomposition_file = (out_dir / dec_file.filename()).string();
+    if (cfg.keep_4d) to_move.push_back({scan_file, scan_file.filename().string()});
+    to_move.push_back({reduced_file, reduced_file.filename().string()});
+    to_move.push_back({dec_file, dec_file.filename().string()});
+    res.datasets.push_back(std::move(ds));
+  }
+
+  // ---- acceptance checks (first dataset) ----
+  const DatasetStudy& d0 = res.datasets.front();
+  for (const PhaseStudy& ph : d0.phases) {
+    if (ph.r.empty()) {
+      res.checks.push_back({ph.name + ": area-averaged ePDF", "no pure positions of the phase in the scan", false});
+      continue;
+    }
+    const PeakComparison& pc = ph.peaks_vs_xray;
+    res.checks.push_back({ph.name + ": first-shell peak within ±0.05 Å of the X-ray PDF's",
+                          "offset " + fixed(pc.first_shell_offset, 3) + " Å (vs X-ray at ePDF resolution: " +
+                              fixed(ph.peaks_vs_xray_matched.first_shell_offset, 3) + " Å; vs kinematic ePDF: " +
+                              fixed(ph.peaks_vs_kinematic.first_shell_offset, 3) + " Å)",
+                          pc.first_shell_ok});
+    res.checks.push_back({ph.name + ": peaks to 8 Å within ±0.1 Å of the X-ray PDF's",
+                          std::to_string(pc.n_matched) + "/" + std::to_string(pc.reference_peaks.size()) +
+                              " matched, max |offset| " + fixed(pc.max_abs_offset, 3) + " Å (vs kinematic ePDF: " +
+                              std::to_string(ph.peaks_vs_kinematic.n_matched) + "/" +
+                              std::to_string(ph.peaks_vs_kinematic.reference_peaks.size()) + ", max " +
+                              fixed(ph.peaks_vs_kinematic.max_abs_offset, 3) + " Å)",
+                          pc.n_matched == pc.reference_peaks.size() && !pc.reference_peaks.empty()});
+  }
+  res.checks.push_back({"PCA reports " + std::to_string(np) + " significant components",
+                        std::to_string(d0.pca_components) + " (" + d0.pca_reason + ")",
+                        d0.pca_components == static_cast<int>(np)});
+  {
+    std::string m;
+    for (std::size_t p = 0; p < np; ++p)
+      m += (p ? "; " : "") + sp.phase_name(p) + " r = " + fixed(d0.verdict.phase_pearson.size() > p ? d0.verdict.phase_pearson[p] : kNaN, 3);
+    res.checks.push_back({"ICA components match the right phases (Pearson >= 0.9 over 1.5–10 Å vs the kinematic ePDF at the chain's resolution)", m,
+                          d0.verdict.spectra_ok});
+  }
+  res.checks.push_back(
+      {"loading maps classify >= 95 % of pixels outside one probe diameter of an interface",
+       fixed(100 * d0.verdict.classification.accuracy, 1) + " % of " + std::to_string(d0.verdict.classification.n_scored) +
+           " pixels (label-map exclusion: " + fixed(100 * d0.classification_labelmap.accuracy, 1) + " % of " +
+           std::to_string(d0.classification_labelmap.n_scored) + ")",
+       d0.verdict.maps_ok});
+  if (d0.inclusion.present)
+    res.checks.push_back({"the inclusion (" + d0.inclusion.phase_name + ", r = " + fmt(d0.inclusion.radius_A / 10, 3) +
+                              " nm) is found",
+                          std::to_string(d0.inclusion.pixels_inside_correct) + "/" + std::to_string(d0.inclusion.pixels_inside) +
+                              " pixels inside labelled " + d0.inclusion.phase_name + ", ring " +
+                              std::to_string(d0.inclusion.ring_correct) + "/" + std::to_string(d0.inclusion.ring_pixels) +
+                              " correct, loading contrast " + fmt(d0.inclusion.loading_contrast, 3),
+                          d0.inclusion.found});
+  for (const PhaseStudy& ph : d0.phases)
+    if (ph.bands.size() >= 2)
+      res.checks.push_back({ph.name + ": loadings lower in the thickest region than in thin regions",
+                            "mean loading " + fmt(ph.bands.front().mean_loading, 3) + " at " +
+                                fmt(ph.bands.front().thickness_mean_A / 10, 3) + " nm → " +
+                                fmt(ph.bands.back().mean_loading, 3) + " at " + fmt(ph.bands.back().thickness_mean_A / 10, 3) +
+                                " nm; first-peak height of G " + fmt(ph.bands.front().first_peak_height, 3) + " → " +
+                                fmt(ph.bands.back().first_peak_height, 3) + " Å⁻²",
+                            ph.loading_lower_in_thickest});
+
+  // ---- report ----
+  t0 = Clock::now();
+  report("report", 0, 1, 0, "writing the report");
+  ReportWriter w("sedpdf study: " + cfg.name);
+  w.section("Summary");
+  w.paragraph("Scenario " + cfg.name + ": " + std::to_string(cfg.scan.nx) + " × " + std::to_string(cfg.scan.ny) +
+              " scan positions at " + fmt(cfg.scan.step_A / 10, 3) + " nm, " + study_engine_name(cfg.engine) +
+              " forward model, " + fmt(cfg.probe.energy_keV, 4) + " kV, " + fmt(cfg.probe.alpha_mrad, 3) + " mrad, detector " +
+              cfg.detector.layout + " at " + fmt(cfg.detector.ds, 3) + " Å⁻¹/pixel, " + dose_label(doses[0]) + "; reduced with " +
+              std::to_string(cfg.bin) + " × " + std::to_string(cfg.bin) +
+              " binning and the 003 chain (Mu 2013 polynomial, exp damping b = " + fmt(cfg.chain.damping.b, 3) +
+              " per pixel, " + fmt(cfg.region_damping_b, 3) + " for area averages); PCA → ICA on G(r) over " +
+              fmt(cfg.decompose_window.lo, 3) + "–" + fmt(cfg.decompose_window.hi, 3) +
+              " Å; pixels thinner than " + fmt(cfg.min_thickness_A / 10, 3) +
+              " nm (ground truth) are outside the particle. Definitions and criteria: docs/study.md.");
+  {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& c : res.checks) rows.push_back({c.item, c.measured, c.pass ? "pass" : "FAIL"});
+    w.table("acceptance", "Issue 8 acceptance items on this run", {"item", "measured", "result"}, rows);
+  }
+  for (const PhaseReference& ref : refs) add_reference_section(w, ref);
+  for (const PhaseStudy& ph : d0.phases)
+    if (!ph.r.empty()) add_epdf_comparison(w, "area-averaged " + ph.name + " (" + std::to_string(ph.positions) + " positions)",
+                                           ph.r, ph.G, ph.reference);
+  for (const DatasetStudy& ds : res.datasets) {
+    w.section("Unmixing, " + ds.label);
+    w.paragraph(std::to_string(ds.pixels_decomposed) + " binned pixels of " + fmt(ds.binned_step_A / 10, 3) +
+                " nm decomposed (" + std::to_string(ds.failed_pixels) + " failed reductions). PCA: " + ds.pca_reason);
+    UnmixingInput uin;
+    uin.r = ds.r;
+    uin.components = ds.components;
+    for (std::size_t p = 0; p < np; ++p) {
+      uin.phase_names.push_back(sp.phase_name(p));
+      uin.references.push_back(interpolate_linear(pixel_refs[p].r, pixel_refs[p].G, ds.r));
+    }
+    uin.loadings = ds.loadings;
+    uin.truth.nx = ds.binned_nx;
+    uin.truth.ny = ds.binned_ny;
+    uin.truth.step = ds.binned_step_A;
+    uin.truth.labels = ds.truth_labels;
+    // The components and loadings were sign-corrected already: show them with positive signs.
+    UnmixingVerdict v = ds.verdict;
+    std::fill(v.match.sign.begin(), v.match.sign.end(), 1);
+    for (double& c : v.match.correlation) c = std::fabs(c);
+    if (&ds == &res.datasets.front()) {
+      add_unmixing_section(w, uin, v, cfg.criteria, ds.pca_variance_ratio, ds.pca_components);
+    } else {
+      // add_unmixing_section names its figures and tables itself: a second dataset gets its own short section.
+      std::vector<std::vector<std::string>> rows;
+      for (std::size_t p = 0; p < np; ++p)
+        rows.push_back({sp.phase_name(p), std::to_string(p < v.component_of_phase.size() ? v.component_of_phase[p] : -1),
+                        fmt(p < v.phase_pearson.size() ? v.phase_pearson[p] : kNaN)});
+      rows.push_back({"classification", fmt(v.classification.accuracy), std::to_string(v.classification.n_scored) + " pixels"});
+      rows.push_back({"success", v.success ? "yes" : "no", v.summary});
+      w.table("unmixing_cumulative", "Unmixing of the cumulative dataset", {"phase / item", "component / value", "Pearson / note"},
+              rows);
+      std::vector<ImagePanel> panels;
+      std::vector<double> truth_l(ds.truth_labels.begin(), ds.truth_labels.end());
+      std::vector<double> pred_l(v.predicted.labels.begin(), v.predicted.labels.end());
+      panels.push_back({"ground truth", ds.binned_nx, ds.binned_ny, truth_l, ds.binned_step_A, true, "tab10"});
+      panels.push_back({"classified", ds.binned_nx, ds.binned_ny, pred_l, ds.binned_step_A, true, "tab10"});
+      for (std::size_t c = 0; c < ds.loadings.size(); ++c)
+        panels.push_back({"loading " + std::to_string(c + 1), ds.binned_nx, ds.binned_ny, ds.loadings[c], ds.binned_step_A, false,
+                          "viridis"});
+      w.image_figure("maps_cumulative", "Cumulative dataset: loading maps beside the ground truth", panels);
+    }
+    if (ds.inclusion.present) {
+      const InclusionStudy& is = ds.inclusion;
+      w.table("inclusion" + std::string(&ds == &res.datasets.front() ? "" : "_cumulative"),
+              "The " + is.phase_name + " inclusion at (" + fmt(is.x_A / 10, 4) + ", " + fmt(is.y_A / 10, 4) + ") nm, radius " +
+                  fmt(is.radius_A / 10, 3) + " nm: found when >= 1 pixel inside is labelled " + is.phase_name +
+                  " and >= 90 % of the ring R + probe … 3R + probe is labelled correctly",
+              {"pixels inside", "labelled correctly", "ring pixels", "ring correct", "loading contrast", "found"},
+              std::vector<std::vector<std::string>>{{std::to_string(is.pixels_inside), std::to_string(is.pixels_inside_correct),
+                                                     std::to_string(is.ring_pixels), std::to_string(is.ring_correct),
+                                                     fmt(is.loading_contrast, 4), yes_no(is.found)}});
+    }
+  }
+  // Thickness.
+  w.section("ePDF and loadings vs thickness");
+  w.paragraph("Multiple and inelastic scattering lower the ePDF peaks with thickness while their positions stay (003, "
+              "discussion of Fig. 3 and ESI Fig. 11): a pixel's G(r) is then not a fixed mixture of the phase signals, "
+              "and ICA assigns the thick pixels a lower loading. Below: area-averaged ePDFs of each phase over bands of "
+              "equal numbers of pure positions (thinnest first), the first-peak height, and the mean loading of the "
+              "phase's matched ICA component over its pixels in the same thickness range.");
+  for (const PhaseStudy& ph : d0.phases) {
+    if (ph.bands.empty()) continue;
+    std::vector<Series> series;
+    std::vector<std::vector<double>> rows;
+    for (const ThicknessBand& b : ph.bands) {
+      series.push_back({fmt(b.thickness_mean_A / 10, 3) + " nm", ph.r, b.G, 0});
+      rows.push_back({b.thickness_lo_A / 10, b.thickness_hi_A / 10, b.thickness_mean_A / 10, static_cast<double>(b.positions),
+                      b.first_peak_position, b.first_peak_height, static_cast<double>(b.pixels), b.mean_loading});
+    }
+    w.line_figure("thickness_" + report_tag(ph.name), ph.name + ": area-averaged G(r) per thickness band",
+                  {{ph.name, "r (Å)", "G(r) (Å⁻²)"}}, series);
+    w.table("thickness_" + report_tag(ph.name),
+            ph.name + ": thickness bands (Pearson of loading vs thickness over the phase's pixels: " +
+                fmt(ph.loading_thickness_correlation, 3) + ")",
+            {"t_lo (nm)", "t_hi (nm)", "t_mean (nm)", "positions", "first peak r (Å)", "first peak G (Å⁻²)",
+             "binned pixels", "mean loading"},
+            rows);
+  }
+  {
+    std::vector<std::vector<std::string>> rows;
+    for (const DatasetStudy& ds : res.datasets)
+      rows.push_back({ds.label, fixed(ds.seconds_simulate, 1), fixed(ds.seconds_reduce, 1), fixed(ds.seconds_unmix, 1),
+                      fixed(ds.seconds_regions, 1)});
+    w.section("Run");
+    w.table("timings", "Seconds per stage (references: " + fixed(res.seconds_references, 1) + " s)",
+            {"dataset", "simulate", "reduce", "unmix", "area averages"}, rows);
+    std::vector<std::vector<std::string>> files;
+    for (const auto& [from, name] : to_move) files.push_back({name});
+    w.table("files", "HDF5 files of this run (layouts: docs/formats.md)", {"file"}, files);
+  }
+
+  // Numbers as HDF5.
+  const fs::path study_h5 = work / "study.h5";
+  {
+    if (fs::exists(study_h5)) fs::remove(study_h5);
+    H5Writer h(study_h5.string());
+    h.attribute("/", "creator", "sedpdf study");
+    h.attribute("/", "name", cfg.name);
+    for (const auto& [k, v] : cfg.metadata) h.attribute("/", k, v);
+    for (std::size_t di = 0; di < res.datasets.size(); ++di) {
+      const DatasetStudy& ds = res.datasets[di];
+      const std::string g = "/dataset" + std::to_string(di);
+      h.group(g);
+      h.attribute(g, "label", ds.label);
+      h.attribute(g, "dose_e_per_A2", ds.dose);
+      h.attribute(g, "pca_components", static_cast<double>(ds.pca_components));
+      h.attribute(g, "success", ds.verdict.success ? 1.0 : 0.0);
+      h.attribute(g, "classification_accuracy", ds.verdict.classification.accuracy);
+      h.attribute(g, "summary", ds.verdict.summary);
+      h.dataset(g + "/r", ds.r, "Å");
+      h.dataset(g + "/pca_variance_ratio", ds.pca_variance_ratio, "1");
+      for (std::size_t c = 0; c < ds.components.size(); ++c) {
+        h.dataset(g + "/component" + std::to_string(c), ds.components[c], "Å⁻²");
+        h.dataset(g + "/loading" + std::to_string(c), ds.loadings[c], "1");
+      }
+      std::vector<double> lab(ds.truth_labels.begin(), ds.truth_labels.end());
+      h.dataset(g + "/truth_labels", lab, "1");
+      std::vector<double> pred(ds.verdict.predicted.labels.begin(), ds.verdict.predicted.labels.end());
+      h.dataset(g + "/predicted_labels", pred, "1");
+      h.dataset(g + "/truth_thickness", ds.truth_thickness, "Å");
+      h.dataset(g + "/phase_pearson", ds.verdict.phase_pearson, "1");
+      for (const PhaseStudy& ph : ds.phases) {
+        if (ph.r.empty()) continue;
+        const std::string pg = g + "/" + report_tag(ph.name);
+        h.group(pg);
+        h.dataset(pg + "/r", ph.r, "Å");
+        h.dataset(pg + "/G_area", ph.G, "Å⁻²");
+        h.dataset(pg + "/G_xray", interpolate_linear(ph.reference.xray.r, ph.reference.xray.G, ph.r), "Å⁻²");
+        h.dataset(pg + "/G_kinematic", interpolate_linear(ph.reference.electron.r, ph.reference.electron.G, ph.r), "Å⁻²");
+        h.attribute(pg, "first_shell_offset_A", ph.peaks_vs_xray.first_shell_offset);
+        h.attribute(pg, "positions", static_cast<double>(ph.positions));
+        for (std::size_t b = 0; b < ph.bands.size(); ++b) {
+          h.dataset(pg + "/G_band" + std::to_string(b), ph.bands[b].G, "Å⁻²");
+          h.attribute(pg, "band" + std::to_string(b) + "_thickness_mean_A", ph.bands[b].thickness_mean_A);
+          h.attribute(pg, "band" + std::to_string(b) + "_mean_loading", ph.bands[b].mean_loading);
+        }
+      }
+    }
+    h.close();
+  }
+  to_move.push_back({study_h5, "study.h5"});
+
+  ReportOptions ropt;
+  ropt.draw_figures = cfg.draw_figures;
+  ropt.before_commit = [&](const std::string& dir) {
+    for (const auto& [from, name] : to_move) fs::rename(from, fs::path(dir) / name);
+  };
+  fs::create_directories(out_dir.has_parent_path() ? out_dir.parent_path() : fs::path("."));
+  const ReportOutcome ro = w.write(cfg.output_dir, ropt);
+  res.report_html = ro.html;
+  res.figures_drawn = ro.figures_drawn;
+  res.figure_note = ro.figure_note;
+  std::error_code ec;
+  fs::remove_all(work, ec);
+  res.seconds_report = seconds_since(t0);
+  res.seconds_total = seconds_since(t_start);
+  // Final paths.
+  for (DatasetStudy& ds : res.datasets) {
+    if (!cfg.keep_4d) ds.scan_file.clear();
+  }
+
+  std::ostringstream sum;
+  for (const auto& c : res.checks) sum << "  [" << (c.pass ? "pass" : "FAIL") << "] " << c.item << ": " << c.measured << "\n";
+  res.summary = sum.str();
+  report("done", 1, 1, 0, "report " + res.report_html);
+  return res;
+}
+
+}  // namespace sedpdf

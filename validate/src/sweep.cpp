@@ -1,0 +1,543 @@
+// Unmixing-limit sweeps (see sweep.hpp and docs/study.md, "Sweeps").
+#include "sedpdf/validate/sweep.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <iomanip>
+#include <limits>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <tuple>
+
+#include "sedpdf/simulate/electron_optics.hpp"
+#include "sedpdf/structures/specimen.hpp"
+#include "sedpdf/structures/specimen_truth.hpp"
+#include "sedpdf/validate/references.hpp"
+#include "sedpdf/validate/report.hpp"
+#include "sedpdf/validate/report_sections.hpp"
+
+namespace sedpdf {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string fmt(double v, int prec = 4) {
+  std::ostringstream s;
+  s << std::setprecision(prec) << v;
+  return s.str();
+}
+
+/// Caches shared by the points of a sweep: forward models per phase count, references per phase, ground
+/// truth per geometry.
+class SweepEngine {
+ public:
+  explicit SweepEngine(const SweepConfig& c) : c_(c) {
+    if (c_.phases.empty()) throw std::invalid_argument("sweep: no phases given");
+    if (c_.scan_n < 2) throw std::invalid_argument("sweep: scan_n must be >= 2, got " + std::to_string(c_.scan_n));
+    if (!(c_.step_A > 0)) throw std::invalid_argument("sweep: step_A must be positive, got " + fmt(c_.step_A));
+    if (c_.bin < 1) throw std::invalid_argument("sweep: bin must be >= 1");
+    if (c_.detector.background != 0)
+      throw std::invalid_argument("sweep: detector background must be 0 (expected counts are scaled with the dose)");
+    lambda_ = electron_wavelength(c_.probe.energy_keV * 1e3);
+  }
+
+  SweepPointResult run(const SweepPoint& pt) {
+    const auto t0 = Clock::now();
+    SweepPointResult res;
+    res.point = pt;
+    if (pt.n_phases < 1 || static_cast<std::size_t>(pt.n_phases) > c_.phases.size())
+      throw std::invalid_argument("sweep: n_phases = " + std::to_string(pt.n_phases) + " but " +
+                                  std::to_string(c_.phases.size()) + " phases are defined");
+    if (!(pt.dose > 0)) throw std::invalid_argument("sweep: dose must be positive, got " + fmt(pt.dose));
+    if (!(pt.thickness_A > 0)) throw std::invalid_argument("sweep: thickness must be positive, got " + fmt(pt.thickness_A));
+    if (!(pt.domain_ratio > 0)) throw std::invalid_argument("sweep: domain ratio must be positive, got " + fmt(pt.domain_ratio));
+    const std::size_t np = static_cast<std::size_t>(pt.n_phases);
+    const Truth& truth = truth_for(pt);
+    const Model& model = model_for(np);
+    const std::size_t n = c_.scan_n;
+    const std::size_t nbx = (n + c_.bin - 1) / c_.bin;
+    const std::size_t npix = nbx * nbx;
+
+    // Expected counts per position (profile-only mode), summed over the bins, scaled to the dose, counted.
+    std::vector<std::vector<double>> ts(n * n);
+    std::vector<uint64_t> ids(n * n);
+    for (std::size_t q = 0; q < n * n; ++q) {
+      ts[q] = truth.thickness[q];
+      ts[q].resize(np);
+      if (c_.film_thickness_A > 0) ts[q].push_back(c_.film_thickness_A);
+      ids[q] = q;
+    }
+    std::vector<std::vector<double>> expected;
+    const uint64_t seed = counter_hash(c_.seed, static_cast<uint64_t>(pt.dose * 1000), static_cast<uint64_t>(pt.thickness_A),
+                                       static_cast<uint64_t>(pt.domain_ratio * 1000) * 8 + np);
+    model.fm->profile_expected_batch(ts, seed, ids, expected);
+    const double scale = pt.dose / model.dose_ref;
+    const std::vector<double>& bin_s = model.fm->bin_s();
+    const std::vector<double>& bin_px = model.fm->bin_pixels();
+    // s grid of the chain: bins with pixels up to the fit window's end.
+    std::vector<std::size_t> use;
+    for (std::size_t b = 0; b < bin_s.size(); ++b)
+      if (bin_px[b] > 0 && bin_s[b] <= c_.chain.fit_s_hi + 0.5 * c_.detector.ds &&
+          (use.empty() || bin_s[b] > bin_s[use.back()]))
+        use.push_back(b);
+    std::vector<double> s;
+    for (std::size_t b : use) s.push_back(bin_s[b]);
+    ReductionParams chain = c_.chain;
+    if (chain.composition.elements.empty()) chain.composition = model.composition;
+    const ChainPlan plan(s, chain);
+    const std::vector<double>& r = plan.transform().r();
+    std::vector<std::size_t> rcols;
+    const double dr = r.size() > 1 ? (r.back() - r.front()) / static_cast<double>(r.size() - 1) : 1.0;
+    const auto stride = static_cast<std::size_t>(
+        std::max(1.0, c_.decompose_r_step_A > 0 ? std::round(c_.decompose_r_step_A / dr) : 1.0));
+    for (std::size_t j = 0; j < r.size(); ++j)
+      if (r[j] >= c_.decompose_window.lo && r[j] <= c_.decompose_window.hi &&
+          (rcols.empty() || j - rcols.front() >= stride * rcols.size()))
+        rcols.push_back(j);
+
+    std::vector<std::vector<double>> G(npix);
+    std::vector<int> labels(npix, -1);
+    std::vector<std::vector<double>> fractions(np, std::vector<double>(npix, 0.0));
+    std::size_t failed = 0;
+    for (std::size_t by = 0; by < nbx; ++by)
+      for (std::size_t bx = 0; bx < nbx; ++bx) {
+        const std::size_t o = by * nbx + bx;
+        std::vector<double> sum(bin_s.size(), 0.0), th(np, 0.0);
+        double tot = 0;
+        for (std::size_t iy = by * c_.bin; iy < std::min(n, by * c_.bin + c_.bin); ++iy)
+          for (std::size_t ix = bx * c_.bin; ix < std::min(n, bx * c_.bin + c_.bin); ++ix) {
+            const std::size_t q = iy * n + ix;
+            for (std::size_t b = 0; b < sum.size(); ++b) sum[b] += expected[q][b] * scale;
+            for (std::size_t p = 0; p < np; ++p) th[p] += truth.thickness[q][p];
+            tot += truth.total[q];
+          }
+        std::vector<uint32_t> counts;
+        model.fm->profile_counts(sum, seed ^ 0x9e3779b97f4a7c15ULL, o, counts);
+        std::vector<double> I(s.size()), var(s.size());
+        for (std::size_t i = 0; i < use.size(); ++i) {
+          const double npx = bin_px[use[i]];
+          I[i] = counts[use[i]] / npx;
+          var[i] = std::max<double>(counts[use[i]], 1.0) / (npx * npx);
+        }
+        int best = -1;
+        double bt = 0;
+        for (std::size_t p = 0; p < np; ++p) {
+          fractions[p][o] = tot > 0 ? th[p] / tot : 0.0;
+          if (th[p] > bt) {
+            bt = th[p];
+            best = static_cast<int>(p);
+          }
+        }
+        labels[o] = best;
+        try {
+          const ReducedProfile rp = plan.reduce(I, &var);
+          std::vector<double> g;
+          for (std::size_t j : rcols) g.push_back(rp.G[j]);
+          bool finite = true;
+          for (double v : g) finite &= std::isfinite(v);
+          if (finite) G[o] = std::move(g);
+          else ++failed;
+        } catch (const std::invalid_argument&) {
+          ++failed;
+        }
+      }
+    std::vector<std::size_t> rows;
+    for (std::size_t o = 0; o < npix; ++o)
+      if (!G[o].empty()) rows.push_back(o);
+    res.pixels = rows.size();
+    if (rows.size() < 3) {
+      res.summary = "fewer than 3 pixels reduced (" + std::to_string(failed) + " failed)";
+      res.min_pearson = res.accuracy = kNaN;
+      res.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+      return res;
+    }
+    Eigen::MatrixXd X(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(rcols.size()));
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      for (std::size_t j = 0; j < rcols.size(); ++j)
+        X(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = G[rows[i]][j];
+    std::vector<double> rw;
+    for (std::size_t j : rcols) rw.push_back(r[j]);
+    DecomposeOptions dopt = c_.decompose;
+    dopt.threads = c_.threads;
+    if (dopt.seed == 0) dopt.seed = c_.seed;
+    if (c_.components_from_phases) dopt.n_components = pt.n_phases;
+    Decomposition dec;
+    try {
+      dec = decompose(X, dopt);
+    } catch (const std::invalid_argument& e) {
+      res.summary = std::string("decomposition failed: ") + e.what();
+      res.min_pearson = res.accuracy = kNaN;
+      res.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+      return res;
+    }
+    res.components_used = dec.pca.count.n_components;
+    res.pca_components = dec.pca.count.n_components;
+    if (!dec.pca.count.automatic) {  // the automatic count, for the table
+      PcaOptions po = dopt.pca;
+      po.n_components = 0;
+      po.seed = dopt.seed;
+      po.threads = dopt.threads;
+      try {
+        res.pca_components = pca(X, po).count.n_components;
+      } catch (const std::invalid_argument&) {
+        res.pca_components = -1;
+      }
+    }
+    UnmixingInput in;
+    in.r = rw;
+    for (Eigen::Index k = 0; k < dec.components.rows(); ++k) {
+      std::vector<double> comp(rw.size());
+      for (std::size_t j = 0; j < rw.size(); ++j) comp[j] = dec.components(k, static_cast<Eigen::Index>(j));
+      in.components.push_back(std::move(comp));
+      std::vector<double> map(npix, 0.0);
+      for (std::size_t i = 0; i < rows.size(); ++i) map[rows[i]] = dec.loadings(static_cast<Eigen::Index>(i), k);
+      in.loadings.push_back(std::move(map));
+    }
+    for (std::size_t p = 0; p < np; ++p) {
+      const PhaseReference& ref = reference(p);
+      in.phase_names.push_back(c_.phases[p].name);
+      in.references.push_back(interpolate_linear(ref.electron.r, ref.electron.G, rw));
+    }
+    in.truth.nx = in.truth.ny = nbx;
+    in.truth.step = c_.step_A * static_cast<double>(c_.bin);
+    in.truth.labels = labels;
+    for (std::size_t o = 0; o < npix; ++o)
+      if (G[o].empty()) in.truth.labels[o] = -1;  // not decomposed: not scored
+    in.truth_fractions = fractions;
+    UnmixingCriteria crit = c_.criteria;
+    crit.exclusion_distance = c_.probe_diameter_A;
+    try {
+      const UnmixingVerdict v = evaluate_unmixing(in, crit);
+      res.success = v.success;
+      res.spectra_ok = v.spectra_ok;
+      res.maps_ok = v.maps_ok;
+      res.accuracy = v.classification.accuracy;
+      res.min_pearson = 1;
+      for (double x : v.phase_pearson) res.min_pearson = std::isfinite(x) ? std::min(res.min_pearson, x) : kNaN;
+      res.summary = v.summary;
+    } catch (const std::invalid_argument& e) {
+      res.summary = std::string("evaluation failed: ") + e.what();
+      res.min_pearson = res.accuracy = kNaN;
+    }
+    res.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    return res;
+  }
+
+ private:
+  struct Truth {
+    std::vector<std::vector<double>> thickness;  // per position, per phase (Å)
+    std::vector<double> total;
+  };
+  struct Model {
+    std::unique_ptr<DetectorModel> det;
+    std::unique_ptr<FastModel> fm;
+    double dose_ref = 1;
+    Composition composition;
+  };
+
+  const Truth& truth_for(const SweepPoint& pt) {
+    const auto key = std::make_tuple(pt.thickness_A, pt.domain_ratio, pt.n_phases);
+    auto it = truths_.find(key);
+    if (it != truths_.end()) return it->second;
+    const std::size_t np = static_cast<std::size_t>(pt.n_phases);
+    SpecimenSpec spec;
+    spec.field_x = spec.field_y = static_cast<double>(c_.scan_n) * c_.step_A;
+    spec.seed = c_.seed;
+    for (std::size_t p = 0; p < np; ++p) spec.phases.push_back({c_.phases[p].name, c_.phases[p].model, 0.0});
+    spec.thickness.kind = ThicknessGeometry::Kind::Slab;
+    spec.thickness.thickness = pt.thickness_A;
+    if (np == 1) {
+      spec.geometry.kind = PhaseGeometry::Kind::Uniform;
+    } else {
+      spec.geometry.kind = PhaseGeometry::Kind::Voronoi;
+      spec.geometry.mean_size = pt.domain_ratio * c_.probe_diameter_A;
+      for (std::size_t p = 0; p < np; ++p) spec.geometry.voronoi_phases.push_back(static_cast<int>(p));
+    }
+    const Specimen sp(spec);
+    ScanGrid g;
+    g.x0 = g.y0 = 0.5 * c_.step_A;
+    g.step_x = g.step_y = c_.step_A;
+    g.nx = g.ny = c_.scan_n;
+    const GroundTruth gt = compute_ground_truth(sp, g, c_.truth_probe_fwhm_A);
+    Truth t;
+    t.total = gt.thickness_total;
+    t.thickness.resize(gt.thickness_total.size());
+    for (std::size_t q = 0; q < t.thickness.size(); ++q)
+      for (std::size_t p = 0; p < np; ++p) t.thickness[q].push_back(gt.thickness[p][q]);
+    return truths_.emplace(key, std::move(t)).first->second;
+  }
+
+  const Model& model_for(std::size_t np) {
+    auto it = models_.find(np);
+    if (it != models_.end()) return it->second;
+    Model m;
+    DetectorSpec d = c_.detector;
+    d.step_A = c_.step_A;
+    d.beam_current_pA = 0;
+    d.dose_e_per_A2 = m.dose_ref;
+    m.det = std::make_unique<DetectorModel>(d, lambda_);
+    std::vector<FastMaterial> mats;
+    std::map<int, double> atoms;
+    std::map<int, Element> el;
+    for (std::size_t p = 0; p < np; ++p) {
+      FastMaterial fmat;
+      fmat.name = c_.phases[p].name;
+      fmat.model = c_.phases[p].model;
+      fmat.inelastic.name = fmat.name;
+      mats.push_back(fmat);
+      const double rho = fmat.model.number_density();
+      for (const CompositionEntry& e : fmat.model.composition()) {
+        atoms[e.element.z()] += rho * e.fraction;
+        el.emplace(e.element.z(), e.element);
+      }
+    }
+    double sum = 0;
+    for (auto& [z, a] : atoms) sum += a;
+    for (auto& [z, a] : atoms) {
+      m.composition.elements.push_back(el.at(z));
+      m.composition.fractions.push_back(a / sum);
+    }
+    if (c_.film_thickness_A > 0) {
+      FastMaterial f;
+      f.name = "carbon_film";
+      f.model = amorphous_carbon_model(2.0, 25.0, 1.4, c_.seed);
+      f.inelastic.name = f.name;
+      f.inelastic.plasmon_energy_eV = 25.0;
+      mats.push_back(f);
+    }
+    FastModelParams fp = c_.fast;
+    fp.probe = c_.probe;
+    fp.inelastic = c_.inelastic;
+    fp.inelastic.energy_eV = c_.probe.energy_keV * 1e3;
+    fp.inelastic.convergence_mrad = c_.probe.alpha_mrad;
+    fp.threads = c_.threads;
+    m.fm = std::make_unique<FastModel>(mats, fp, *m.det);
+    return models_.emplace(np, std::move(m)).first->second;
+  }
+
+  const PhaseReference& reference(std::size_t p) {
+    auto it = refs_.find(p);
+    if (it != refs_.end()) return it->second;
+    const Structure big = replicate_to_radius(c_.phases[p].model, 20.5);
+    // The kinematic ePDF at the per-pixel chain's resolution (s_min, s_max, damping).
+    ReferenceOptions o;
+    o.electron.s_min = c_.chain.s_min;
+    o.electron.s_max = c_.chain.s_max;
+    o.electron.damping = c_.chain.damping;
+    o.xray_at_electron_resolution = false;
+    return refs_.emplace(p, compute_phase_reference(big, c_.phases[p].name, o)).first->second;
+  }
+
+  const SweepConfig& c_;
+  double lambda_ = 0;
+  std::map<std::tuple<double, double, int>, Truth> truths_;
+  std::map<std::size_t, Model> models_;
+  std::map<std::size_t, PhaseReference> refs_;
+};
+
+}  // namespace
+
+SweepAxis parse_sweep_axis(const std::string& t) {
+  if (t == "dose_e_per_A2") return SweepAxis::Dose;
+  if (t == "thickness_nm") return SweepAxis::Thickness;
+  if (t == "domain_probe_ratio") return SweepAxis::DomainRatio;
+  if (t == "phases") return SweepAxis::PhaseCount;
+  throw std::invalid_argument("unknown sweep axis '" + t + "' (dose_e_per_A2, thickness_nm, domain_probe_ratio, phases)");
+}
+
+std::string sweep_axis_name(SweepAxis a) {
+  switch (a) {
+    case SweepAxis::Dose: return "dose_e_per_A2";
+    case SweepAxis::Thickness: return "thickness_nm";
+    case SweepAxis::DomainRatio: return "domain_probe_ratio";
+    case SweepAxis::PhaseCount: return "phases";
+  }
+  return "";
+}
+
+std::string sweep_axis_label(SweepAxis a) {
+  switch (a) {
+    case SweepAxis::Dose: return "dose (e⁻/Å²)";
+    case SweepAxis::Thickness: return "thickness (nm)";
+    case SweepAxis::DomainRatio: return "domain size / probe size";
+    case SweepAxis::PhaseCount: return "number of phases";
+  }
+  return "";
+}
+
+double SweepPoint::get(SweepAxis a) const {
+  switch (a) {
+    case SweepAxis::Dose: return dose;
+    case SweepAxis::Thickness: return thickness_A / 10.0;
+    case SweepAxis::DomainRatio: return domain_ratio;
+    case SweepAxis::PhaseCount: return n_phases;
+  }
+  return 0;
+}
+
+void SweepPoint::set(SweepAxis a, double v) {
+  switch (a) {
+    case SweepAxis::Dose: dose = v; break;
+    case SweepAxis::Thickness: thickness_A = v * 10.0; break;
+    case SweepAxis::DomainRatio: domain_ratio = v; break;
+    case SweepAxis::PhaseCount: n_phases = static_cast<int>(std::lround(v)); break;
+  }
+}
+
+Structure replicate_structure(const Structure& s, int na, int nb, int nc) {
+  if (!s.cell.fully_periodic()) throw std::invalid_argument("replicate_structure: the structure is not fully periodic");
+  if (na < 1 || nb < 1 || nc < 1) throw std::invalid_argument("replicate_structure: counts must be >= 1");
+  const Vec3 a = s.cell.vector(0), b = s.cell.vector(1), c = s.cell.vector(2);
+  Structure out;
+  out.title = s.title;
+  out.cell = Cell::from_vectors(a * static_cast<double>(na), b * static_cast<double>(nb), c * static_cast<double>(nc));
+  out.atoms.reserve(s.atoms.size() * static_cast<std::size_t>(na * nb * nc));
+  for (int i = 0; i < na; ++i)
+    for (int j = 0; j < nb; ++j)
+      for (int k = 0; k < nc; ++k) {
+        const Vec3 shift = a * static_cast<double>(i) + b * static_cast<double>(j) + c * static_cast<double>(k);
+        for (Atom at : s.atoms) {
+          at.pos += shift;
+          out.atoms.push_back(at);
+        }
+      }
+  return out;
+}
+
+Structure replicate_to_radius(const Structure& s, double r) {
+  if (!s.cell.fully_periodic()) throw std::invalid_argument("replicate_to_radius: the structure is not fully periodic");
+  if (s.cell.minimum_image_radius() >= r) return s;
+  // The minimum-image radius is half the smallest perpendicular width; widths scale with the counts.
+  const double vol = s.cell.volume();
+  int n[3];
+  for (int i = 0; i < 3; ++i) {
+    const Vec3 u = s.cell.vector((i + 1) % 3), v = s.cell.vector((i + 2) % 3);
+    const double width = vol / u.cross(v).length();
+    n[i] = std::max(1, static_cast<int>(std::ceil(2 * r / width)));
+  }
+  return replicate_structure(s, n[0], n[1], n[2]);
+}
+
+SweepPointResult run_sweep_point(const SweepConfig& config, const SweepPoint& point) {
+  SweepEngine e(config);
+  return e.run(point);
+}
+
+SweepResult run_sweep(const SweepConfig& config) {
+  const auto t0 = Clock::now();
+  SweepEngine eng(config);
+  SweepResult res;
+  std::size_t total = 0, done = 0;
+  for (const SweepMap& m : config.maps) {
+    if (m.xs.empty() || m.ys.empty()) throw std::invalid_argument("sweep: a map has an empty axis");
+    if (m.x == m.y) throw std::invalid_argument("sweep: a map's two axes are the same (" + sweep_axis_name(m.x) + ")");
+    total += m.xs.size() * m.ys.size();
+  }
+  for (const SweepMap& m : config.maps) {
+    SweepMapResult mr;
+    mr.map = m;
+    for (double yv : m.ys)
+      for (double xv : m.xs) {
+        SweepPoint p = config.base;
+        p.set(m.x, xv);
+        p.set(m.y, yv);
+        if (config.progress)
+          config.progress({done, total, std::chrono::duration<double>(Clock::now() - t0).count(),
+                           sweep_axis_name(m.x) + " = " + fmt(xv) + ", " + sweep_axis_name(m.y) + " = " + fmt(yv)});
+        mr.points.push_back(eng.run(p));
+        ++done;
+      }
+    res.maps.push_back(std::move(mr));
+  }
+
+  // Report.
+  ReportWriter w("sedpdf study: " + config.name);
+  w.section("Criterion");
+  w.paragraph("Unmixing of a point succeeds when (1) every phase is matched (optimal assignment on |Pearson|) by an ICA "
+              "component whose Pearson correlation with that phase's kinematic ePDF over " +
+              fmt(config.criteria.window.lo) + "–" + fmt(config.criteria.window.hi) + " Å is >= " +
+              fmt(config.criteria.min_pearson) + ", and (2) labelling each binned pixel by its largest loading classifies >= " +
+              fmt(100 * config.criteria.min_accuracy) + " % of the pixels farther than one probe diameter (" +
+              fmt(config.probe_diameter_A / 10) + " nm) from an interface correctly (validate/sweep_criteria.hpp). " +
+              std::string(config.components_from_phases ? "ICA is given as many components as the point has phases (the automatic PCA "
+                                                "count is reported beside it). "
+                                              : "ICA is given the automatic PCA count (parallel analysis). ") +
+              "Each point: a " + fmt(static_cast<double>(config.scan_n)) + " × " + fmt(static_cast<double>(config.scan_n)) +
+              " scan at " + fmt(config.step_A / 10) + " nm of a slab on a " + fmt(config.film_thickness_A / 10) +
+              " nm carbon film, phases in Voronoi domains of mean size ratio × probe diameter, fast model in "
+              "profile-only mode (exact counting statistics of the azimuthal profiles), " + std::to_string(config.bin) +
+              " × " + std::to_string(config.bin) + " binning, the 003 chain, PCA → ICA on G(r) " +
+              fmt(config.decompose_window.lo) + "–" + fmt(config.decompose_window.hi) + " Å.");
+  {
+    std::vector<std::vector<std::string>> rows;
+    for (const SweepPhase& p : config.phases)
+      rows.push_back({p.name, p.model.formula(), std::to_string(p.model.size()), fmt(p.model.mass_density_g_cm3())});
+    w.table("phases", "Phases (the first n are used for n phases)", {"name", "formula", "atoms", "density (g/cm³)"}, rows);
+  }
+  const SweepPoint& b = config.base;
+  w.paragraph("Base point: dose " + fmt(b.dose) + " e⁻/Å², thickness " + fmt(b.thickness_A / 10) + " nm, domain/probe " +
+              fmt(b.domain_ratio) + ", " + std::to_string(b.n_phases) + " phases.");
+  for (std::size_t mi = 0; mi < res.maps.size(); ++mi) {
+    const SweepMapResult& mr = res.maps[mi];
+    const std::string tag = "map" + std::to_string(mi + 1) + "_" + sweep_axis_name(mr.map.x) + "_vs_" + sweep_axis_name(mr.map.y);
+    w.section("Map " + std::to_string(mi + 1) + ": " + sweep_axis_label(mr.map.x) + " × " + sweep_axis_label(mr.map.y));
+    std::vector<double> acc, pear, succ;
+    std::vector<std::vector<std::string>> rows;
+    for (const SweepPointResult& p : mr.points) {
+      acc.push_back(std::isfinite(p.accuracy) ? p.accuracy : 0.0);
+      pear.push_back(std::isfinite(p.min_pearson) ? std::max(0.0, p.min_pearson) : 0.0);
+      succ.push_back(p.success ? 1.0 : 0.0);
+      rows.push_back({fmt(p.point.dose), fmt(p.point.thickness_A / 10), fmt(p.point.domain_ratio), std::to_string(p.point.n_phases),
+                      std::to_string(p.pca_components), std::to_string(p.components_used), fmt(p.min_pearson), fmt(p.accuracy), p.success ? "yes" : "no",
+                      fmt(p.seconds, 3), p.summary});
+    }
+    const bool xlog = mr.map.x != SweepAxis::PhaseCount, ylog = mr.map.y != SweepAxis::PhaseCount;
+    w.phase_map_figure(tag + "_accuracy", "Classification accuracy (cells marked where unmixing succeeds)",
+                       sweep_axis_label(mr.map.x), mr.map.xs, xlog, sweep_axis_label(mr.map.y), mr.map.ys, ylog, acc,
+                       "accuracy", succ, 0, 1);
+    w.phase_map_figure(tag + "_pearson", "Smallest per-phase Pearson of the matched ICA components (1.5–10 Å)",
+                       sweep_axis_label(mr.map.x), mr.map.xs, xlog, sweep_axis_label(mr.map.y), mr.map.ys, ylog, pear,
+                       "min Pearson", succ, 0, 1);
+    w.table(tag, "Every point of map " + std::to_string(mi + 1),
+            {"dose (e⁻/Å²)", "thickness (nm)", "domain/probe", "phases", "PCA count (automatic)", "ICA components", "min Pearson", "accuracy", "success",
+             "seconds", "summary"},
+            rows);
+    // Where it fails: for every y, the smallest x with success (the boundary).
+    std::vector<std::vector<std::string>> brow;
+    for (std::size_t j = 0; j < mr.map.ys.size(); ++j) {
+      std::string first = "none";
+      for (std::size_t i = 0; i < mr.map.xs.size(); ++i)
+        if (mr.points[j * mr.map.xs.size() + i].success) {
+          first = fmt(mr.map.xs[i]);
+          break;
+        }
+      std::string first_maps = "none";
+      for (std::size_t i = 0; i < mr.map.xs.size(); ++i)
+        if (mr.points[j * mr.map.xs.size() + i].maps_ok) {
+          first_maps = fmt(mr.map.xs[i]);
+          break;
+        }
+      brow.push_back({fmt(mr.map.ys[j]), first, first_maps});
+    }
+    w.table(tag + "_boundary", "Smallest " + sweep_axis_label(mr.map.x) + " at which unmixing succeeds, per " +
+                                   sweep_axis_label(mr.map.y),
+            {sweep_axis_label(mr.map.y), "first success at " + sweep_axis_label(mr.map.x),
+             "first map success (criterion 2 alone)"},
+            brow);
+  }
+  ReportOptions ro;
+  ro.draw_figures = config.draw_figures;
+  const ReportOutcome out = w.write(config.output_dir, ro);
+  res.report_html = out.html;
+  res.figures_drawn = out.figures_drawn;
+  res.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return res;
+}
+
+}  // namespace sedpdf
