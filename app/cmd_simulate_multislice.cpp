@@ -37,12 +37,6 @@ struct MultisliceArgs {
   bool no_resume = false, quiet = false;
 };
 
-std::string num(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
-
 /// [multislice] → MultisliceParams. s_max and pixel default from the detector (inscribed ring).
 MultisliceParams parse_multislice(const SimulateConfig& c, const DetectorModel& det, std::map<std::string, std::string>& echo) {
   const toml::node* n = c.root.get("multislice");
@@ -82,15 +76,15 @@ MultisliceParams parse_multislice(const SimulateConfig& c, const DetectorModel& 
   } catch (const std::invalid_argument& e) {
     throw InputError(c.file, 0, "multislice", e.what());
   }
-  echo["multislice.slice_thickness_A"] = num(p.slice_thickness_A);
-  echo["multislice.pixel_A"] = num(p.pixel_A);
-  echo["multislice.s_max_A-1"] = num(p.s_max);
-  echo["multislice.window_A"] = num(p.window_A);
+  echo["multislice.slice_thickness_A"] = format_number(p.slice_thickness_A, 6);
+  echo["multislice.pixel_A"] = format_number(p.pixel_A, 6);
+  echo["multislice.s_max_A-1"] = format_number(p.s_max, 6);
+  echo["multislice.window_A"] = format_number(p.window_A, 6);
   std::string th;
-  for (double x : p.thicknesses_A) th += (th.empty() ? "" : ",") + num(x / 10.0);
+  for (double x : p.thicknesses_A) th += (th.empty() ? "" : ",") + format_number(x / 10.0, 6);
   echo["multislice.thicknesses_nm"] = th;
   echo["multislice.phonon_configurations"] = std::to_string(p.phonons.configurations);
-  echo["multislice.phonon_u_A2"] = num(p.phonons.default_u_A2);
+  echo["multislice.phonon_u_A2"] = format_number(p.phonons.default_u_A2, 6);
   echo["multislice.phonon_seed"] = std::to_string(p.phonons.seed);
   echo["multislice.focal_samples"] = std::to_string(p.focal_samples);
   echo["multislice.source_samples"] = std::to_string(p.source_samples);
@@ -168,7 +162,7 @@ void run_multislice(const MultisliceArgs& a, std::ostream& out) {
   } else {
     const fs::path o(output);
     for (double d : depths)
-      paths.push_back((o.parent_path() / (o.stem().string() + "_t" + num(d / 10.0) + "nm" + o.extension().string())).string());
+      paths.push_back((o.parent_path() / (o.stem().string() + "_t" + format_number(d / 10.0, 6) + "nm" + o.extension().string())).string());
   }
   const WaveGrid& g = engine->grid();
   out << "sedpdf simulate multislice: " << a.config << "\n";
@@ -188,7 +182,7 @@ void run_multislice(const MultisliceArgs& a, std::ostream& out) {
   opt.writer.parameters = c.parameters;
   for (const auto& [k, v] : echo) opt.writer.parameters[k] = v;
   opt.writer.parameters["model"] = "multislice";
-  opt.writer.parameters["truth_probe_fwhm_A"] = num(c.truth_probe_fwhm_A);
+  opt.writer.parameters["truth_probe_fwhm_A"] = format_number(c.truth_probe_fwhm_A, 6);
   opt.writer.deflate = c.deflate;
   opt.writer.resume = c.resume && !a.no_resume;
   opt.progress = scan_progress_printer(out, a.quiet);

@@ -1,6 +1,8 @@
 // Azimuthal integration with exact pixel splitting (see sedpdf/reduce/azimuthal.hpp).
 #include "sedpdf/reduce/azimuthal.hpp"
 
+#include "sedpdf/structures/error.hpp"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -13,13 +15,6 @@
 namespace sedpdf {
 
 namespace {
-
-std::string num(double v) {
-  std::ostringstream o;
-  o.precision(8);
-  o << v;
-  return o.str();
-}
 
 double cross(const Point2& a, const Point2& b) { return a.x * b.y - a.y * b.x; }
 double dot(const Point2& a, const Point2& b) { return a.x * b.x + a.y * b.y; }
@@ -133,7 +128,7 @@ void validate_setup(IntegrationSetup& s) {
   s.axis.validate();
   s.distortion.validate();
   if (!std::isfinite(s.centre.x) || !std::isfinite(s.centre.y))
-    throw std::invalid_argument("azimuthal integration: beam centre (" + num(s.centre.x) + ", " + num(s.centre.y) +
+    throw std::invalid_argument("azimuthal integration: beam centre (" + format_number(s.centre.x, 8) + ", " + format_number(s.centre.y, 8) +
                                 ") is not finite");
   if (s.geometry.n_pixels() == 0) throw std::invalid_argument("azimuthal integration: detector geometry is empty");
   if (s.geometry.n_pixels() > std::numeric_limits<uint32_t>::max())
@@ -142,10 +137,10 @@ void validate_setup(IntegrationSetup& s) {
   double s_near, s_far;
   detector_s_range(s.geometry, s.mask, s.centre, s.distortion, s_near, s_far);
   if (s.axis.s_min >= s_far || s.axis.s_max <= s_near)
-    throw std::invalid_argument("azimuthal integration: s window [" + num(s.axis.s_min) + ", " + num(s.axis.s_max) +
-                                "] Å⁻¹ lies outside the detector, whose unmasked pixels span s = [" + num(s_near) +
-                                ", " + num(s_far) + "] Å⁻¹ about the centre (" + num(s.centre.x) + ", " +
-                                num(s.centre.y) + ")");
+    throw std::invalid_argument("azimuthal integration: s window [" + format_number(s.axis.s_min, 8) + ", " + format_number(s.axis.s_max, 8) +
+                                "] Å⁻¹ lies outside the detector, whose unmasked pixels span s = [" + format_number(s_near, 8) +
+                                ", " + format_number(s_far, 8) + "] Å⁻¹ about the centre (" + format_number(s.centre.x, 8) + ", " +
+                                format_number(s.centre.y, 8) + ")");
   s.geometry.radius_of_s(s.axis.s_max);  // throws beyond 90° scattering
 }
 
@@ -207,7 +202,7 @@ std::vector<double> SAxis::centres() const {
 
 void SAxis::validate() const {
   if (!(std::isfinite(s_min) && std::isfinite(s_max) && s_min >= 0 && s_max > s_min) || n_bins == 0)
-    throw std::invalid_argument("s axis [" + num(s_min) + ", " + num(s_max) + "] Å⁻¹ with " + std::to_string(n_bins) +
+    throw std::invalid_argument("s axis [" + format_number(s_min, 8) + ", " + format_number(s_max, 8) + "] Å⁻¹ with " + std::to_string(n_bins) +
                                 " bins: need 0 ≤ s_min < s_max, both finite, and at least one bin");
 }
 
@@ -252,7 +247,7 @@ double AzimuthalProfile::checked_mean(size_t k) const {
     throw std::out_of_range("azimuthal profile: bin " + std::to_string(k) + " requested, the profile has " +
                             std::to_string(s.size()));
   if (!covered(k))
-    throw std::domain_error("azimuthal profile: bin " + std::to_string(k) + " (s = " + num(s[k]) +
+    throw std::domain_error("azimuthal profile: bin " + std::to_string(k) + " (s = " + format_number(s[k], 8) +
                             " Å⁻¹) has no unmasked pixel area; its mean is undefined");
   return mean[k];
 }
@@ -270,14 +265,14 @@ void AzimuthalProfile::require_coverage(double s_lo, double s_hi) const {
     if (s[k] < s_lo || s[k] > s_hi) continue;
     any = true;
     if (!covered(k))
-      throw std::domain_error("azimuthal profile: bin " + std::to_string(k) + " at s = " + num(s[k]) +
-                              " Å⁻¹ inside the requested window [" + num(s_lo) + ", " + num(s_hi) +
+      throw std::domain_error("azimuthal profile: bin " + std::to_string(k) + " at s = " + format_number(s[k], 8) +
+                              " Å⁻¹ inside the requested window [" + format_number(s_lo, 8) + ", " + format_number(s_hi, 8) +
                               "] Å⁻¹ has no unmasked pixel area (all-masked ring or beyond the detector)");
   }
   if (!any)
-    throw std::invalid_argument("azimuthal profile: the window [" + num(s_lo) + ", " + num(s_hi) +
+    throw std::invalid_argument("azimuthal profile: the window [" + format_number(s_lo, 8) + ", " + format_number(s_hi, 8) +
                                 "] Å⁻¹ holds no bin centre (profile covers " +
-                                (s.empty() ? std::string("nothing") : num(s.front()) + " to " + num(s.back())) +
+                                (s.empty() ? std::string("nothing") : format_number(s.front(), 8) + " to " + format_number(s.back(), 8)) +
                                 " Å⁻¹)");
 }
 

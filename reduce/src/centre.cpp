@@ -9,17 +9,11 @@
 
 #include "nelder_mead.hpp"
 #include "sedpdf/structures/constants.hpp"
+#include "sedpdf/structures/error.hpp"
 
 namespace sedpdf {
 
 namespace {
-
-std::string num(double v) {
-  std::ostringstream o;
-  o.precision(8);
-  o << v;
-  return o.str();
-}
 
 /// Physical extent of the detector: [x_lo, x_hi] × [y_lo, y_hi] (pixel edges).
 void extent(const DetectorGeometry& g, double& x_lo, double& x_hi, double& y_lo, double& y_hi) {
@@ -39,8 +33,8 @@ class RingCriterion {
                 double margin, bool poisson)
       : r_min_(r_min), r_max_(r_max), w_(bin_width), taper_(taper), poisson_(poisson) {
     if (!(bin_width > 0) || !(taper >= 0) || !(r_min >= 0) || !(r_max > r_min))
-      throw std::invalid_argument("centre: annulus r_min = " + num(r_min) + ", r_max = " + num(r_max) +
-                                  " px, bin width " + num(bin_width) + " px, taper " + num(taper) +
+      throw std::invalid_argument("centre: annulus r_min = " + format_number(r_min, 8) + ", r_max = " + format_number(r_max, 8) +
+                                  " px, bin width " + format_number(bin_width, 8) + " px, taper " + format_number(taper, 8) +
                                   " px: need 0 ≤ r_min < r_max and bin width > 0");
     nb_ = static_cast<size_t>(std::ceil((r_max - r_min) / bin_width));
     const double lo = std::max(0.0, r_min - margin), hi = r_max + margin;
@@ -59,8 +53,8 @@ class RingCriterion {
     }
     if (x_.size() < 100)
       throw std::invalid_argument("centre: only " + std::to_string(x_.size()) +
-                                  " usable pixels in the annulus r_min = " + num(r_min) + " to r_max = " +
-                                  num(r_max) + " px about (" + num(around.x) + ", " + num(around.y) +
+                                  " usable pixels in the annulus r_min = " + format_number(r_min, 8) + " to r_max = " +
+                                  format_number(r_max, 8) + " px about (" + format_number(around.x, 8) + ", " + format_number(around.y, 8) +
                                   "); need at least 100");
   }
 
@@ -185,8 +179,8 @@ void auto_annulus(const DetectorGeometry& g, const BeamCentre& c, double beam_ra
     r_max = std::min({c.x - x_lo, x_hi - c.x, c.y - y_lo, y_hi - c.y}) - 1.0;
   }
   if (!(r_max > r_min + 2.0 * opt.taper + 2.0 * opt.bin_width))
-    throw std::invalid_argument("centre: the refinement annulus r_min = " + num(r_min) + " to r_max = " +
-                                num(r_max) + " px about (" + num(c.x) + ", " + num(c.y) +
+    throw std::invalid_argument("centre: the refinement annulus r_min = " + format_number(r_min, 8) + " to r_max = " +
+                                format_number(r_max, 8) + " px about (" + format_number(c.x, 8) + ", " + format_number(c.y, 8) +
                                 ") is too narrow (set CentreOptions::r_min / r_max)");
 }
 
@@ -214,8 +208,8 @@ void EllipticalDistortion::metric_sqrt(double& b11, double& b12, double& b22) co
 
 void EllipticalDistortion::validate() const {
   if (!(std::isfinite(ratio) && ratio >= 1.0) || !std::isfinite(angle))
-    throw std::invalid_argument("elliptical distortion: ratio " + num(ratio) + " must be finite and ≥ 1, angle " +
-                                num(angle) + " rad finite");
+    throw std::invalid_argument("elliptical distortion: ratio " + format_number(ratio, 8) + " must be finite and ≥ 1, angle " +
+                                format_number(angle, 8) + " rad finite");
 }
 
 // ---------------------------------------------------------------- centre
@@ -224,8 +218,8 @@ CentreResult direct_beam_com(const std::vector<double>& frame, const DetectorGeo
                              const CentreOptions& opt) {
   g.check_frame_size(frame.size(), "centre: frame");
   if (!(opt.com_threshold >= 0 && opt.com_threshold < 1) || !(opt.com_radius > 0))
-    throw std::invalid_argument("centre: com_threshold " + num(opt.com_threshold) + " must be in [0, 1) and com_radius " +
-                                num(opt.com_radius) + " px > 0");
+    throw std::invalid_argument("centre: com_threshold " + format_number(opt.com_threshold, 8) + " must be in [0, 1) and com_radius " +
+                                format_number(opt.com_radius, 8) + " px > 0");
   const Mask mask = effective_mask(g, user_mask);
   const size_t ny = g.ny(), nx = g.nx();
   auto good = [&](size_t i, size_t j) {
@@ -255,7 +249,7 @@ CentreResult direct_beam_com(const std::vector<double>& frame, const DetectorGeo
       }
     }
   if (!any) throw std::invalid_argument("centre: every pixel of the frame is masked or not finite");
-  if (!(peak > 0)) throw std::invalid_argument("centre: no positive intensity in the frame (peak " + num(peak) + ")");
+  if (!(peak > 0)) throw std::invalid_argument("centre: no positive intensity in the frame (peak " + format_number(peak, 8) + ")");
   const double thr = opt.com_threshold * peak;
 
   CentreResult res;

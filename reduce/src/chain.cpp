@@ -12,18 +12,13 @@
 #include <Eigen/Dense>
 
 #include "sedpdf/structures/constants.hpp"
+#include "sedpdf/structures/error.hpp"
 
 namespace sedpdf {
 
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
-}
 
 std::string num17(double v) {
   char buf[40];
@@ -160,13 +155,13 @@ int correction_degree(const ReductionParams& p) {
       return p.poly_degree;
     case LowFrequencyCorrection::Rpoly: {
       if (!(p.rpoly > 0) || !std::isfinite(p.rpoly) || !(p.s_max > 0))
-        bad("low-frequency correction", "rpoly needs r_poly > 0 Å and s_max > 0, got r_poly = " + num(p.rpoly) +
-                                            " Å, s_max = " + num(p.s_max) + " 1/Å");
+        bad("low-frequency correction", "rpoly needs r_poly > 0 Å and s_max > 0, got r_poly = " + format_number(p.rpoly) +
+                                            " Å, s_max = " + format_number(p.s_max) + " 1/Å");
       const double n = std::floor(2.0 * p.rpoly * p.s_max + 1e-9);  // ⌊r_poly Q_max/π⌋, Q_max = 2π s_max
       if (n < 1)
-        bad("low-frequency correction", "r_poly = " + num(p.rpoly) + " Å with s_max = " + num(p.s_max) +
+        bad("low-frequency correction", "r_poly = " + format_number(p.rpoly) + " Å with s_max = " + format_number(p.s_max) +
                                             " 1/Å gives polynomial degree ⌊2 r_poly s_max⌋ = 0");
-      if (n > 30) bad("low-frequency correction", "r_poly = " + num(p.rpoly) + " Å gives degree " + num(n) + " > 30");
+      if (n > 30) bad("low-frequency correction", "r_poly = " + format_number(p.rpoly) + " Å gives degree " + format_number(n) + " > 30");
       return static_cast<int>(n);
     }
   }
@@ -204,7 +199,7 @@ LowFrequencyPolynomial fit_low_frequency(const std::vector<double>& s, const std
   p.kind = kind;
   p.s_scale = s_max;
   if (kind == LowFrequencyCorrection::None) return p;
-  if (!(s_max > 0) || !std::isfinite(s_max)) bad(fn, "s_max = " + num(s_max) + " must be positive");
+  if (!(s_max > 0) || !std::isfinite(s_max)) bad(fn, "s_max = " + format_number(s_max) + " must be positive");
   if (kind == LowFrequencyCorrection::Mu2013 && degree < 2)
     bad(fn, "mu2013 needs degree >= 2, got " + std::to_string(degree));
   if (kind == LowFrequencyCorrection::Rpoly && degree < 1)
@@ -215,13 +210,13 @@ LowFrequencyPolynomial fit_low_frequency(const std::vector<double>& s, const std
   for (size_t i = 0; i < s.size(); ++i) {
     if (!(s[i] >= s_lo && s[i] <= s_hi)) continue;
     if (!std::isfinite(phi[i]))
-      bad(fn, "phi[" + std::to_string(i) + "] = " + num(phi[i]) + " (s = " + num(s[i]) + ") is not finite inside [" +
-                  num(s_lo) + ", " + num(s_hi) + "] 1/Å");
+      bad(fn, "phi[" + std::to_string(i) + "] = " + format_number(phi[i]) + " (s = " + format_number(s[i]) + ") is not finite inside [" +
+                  format_number(s_lo) + ", " + format_number(s_hi) + "] 1/Å");
     x.push_back(s[i] / s_max);
     y.push_back(phi[i]);
   }
   if (x.size() < nc + 1)
-    bad(fn, "[" + num(s_lo) + ", " + num(s_hi) + "] 1/Å holds " + std::to_string(x.size()) + " points; " +
+    bad(fn, "[" + format_number(s_lo) + ", " + format_number(s_hi) + "] 1/Å holds " + std::to_string(x.size()) + " points; " +
                 std::to_string(nc + 1) + " are needed for " + std::to_string(nc) + " coefficients");
   const Eigen::MatrixXd P = projector(kind, nc, x);
   const Eigen::VectorXd c = P * Eigen::Map<const Eigen::VectorXd>(y.data(), static_cast<Eigen::Index>(y.size()));
@@ -251,19 +246,19 @@ namespace {
 void check_grid(const std::vector<double>& s, const std::string& who) {
   if (s.size() < 4) bad(who, "the s grid has " + std::to_string(s.size()) + " points; at least 4 are needed");
   for (size_t i = 0; i < s.size(); ++i) {
-    if (!std::isfinite(s[i])) bad(who, "s[" + std::to_string(i) + "] = " + num(s[i]) + " is not finite");
+    if (!std::isfinite(s[i])) bad(who, "s[" + std::to_string(i) + "] = " + format_number(s[i]) + " is not finite");
     if (i && !(s[i] > s[i - 1]))
-      bad(who, "s is not strictly increasing at index " + std::to_string(i) + " (" + num(s[i - 1]) + ", " +
-                   num(s[i]) + ")");
+      bad(who, "s is not strictly increasing at index " + std::to_string(i) + " (" + format_number(s[i - 1]) + ", " +
+                   format_number(s[i]) + ")");
   }
-  if (s[0] < 0) bad(who, "s[0] = " + num(s[0]) + " < 0");
+  if (s[0] < 0) bad(who, "s[0] = " + format_number(s[0]) + " < 0");
 }
 
 void check_damping(const Damping& d, const std::string& who) {
   if (d.kind == Damping::Exp && !(d.b >= 0 && std::isfinite(d.b)))
-    bad(who, "exp damping b = " + num(d.b) + " Å² must be finite and >= 0");
+    bad(who, "exp damping b = " + format_number(d.b) + " Å² must be finite and >= 0");
   if (d.kind == Damping::ModifiedLorch && !(d.delta >= 0 && std::isfinite(d.delta)))
-    bad(who, "modified Lorch Δ = " + num(d.delta) + " Å must be finite and >= 0");
+    bad(who, "modified Lorch Δ = " + format_number(d.delta) + " Å must be finite and >= 0");
 }
 
 /// Second derivatives of the not-a-knot cubic spline through (x_j, y_j) as a dense matrix S (m × m,
@@ -318,22 +313,22 @@ PhiTransform::PhiTransform(const std::vector<double>& s, const ReductionParams& 
   damping_ = p.damping;
   s_min_ = p.s_min;
   s_max_ = p.s_max;
-  if (!std::isfinite(p.s_max) || !(p.s_max > 0)) bad(who, "s_max = " + num(p.s_max) + " 1/Å must be positive");
-  if (!std::isfinite(p.s_min) || p.s_min < 0) bad(who, "s_min = " + num(p.s_min) + " 1/Å must be >= 0");
+  if (!std::isfinite(p.s_max) || !(p.s_max > 0)) bad(who, "s_max = " + format_number(p.s_max) + " 1/Å must be positive");
+  if (!std::isfinite(p.s_min) || p.s_min < 0) bad(who, "s_min = " + format_number(p.s_min) + " 1/Å must be >= 0");
   if (!(p.s_min < p.s_max))
-    bad(who, "s_min = " + num(p.s_min) + " 1/Å must be below s_max = " + num(p.s_max) + " 1/Å");
+    bad(who, "s_min = " + format_number(p.s_min) + " 1/Å must be below s_max = " + format_number(p.s_max) + " 1/Å");
   if (p.s_min < s.front() - h_ - tol)
-    bad(who, "s_min = " + num(p.s_min) + " 1/Å lies more than one step (" + num(h_) + ") below the data, which start at " +
-                 num(s.front()) + " 1/Å");
+    bad(who, "s_min = " + format_number(p.s_min) + " 1/Å lies more than one step (" + format_number(h_) + ") below the data, which start at " +
+                 format_number(s.front()) + " 1/Å");
   if (p.s_max > s.back() + tol)
-    bad(who, "s_max = " + num(p.s_max) + " 1/Å lies beyond the data, which end at " + num(s.back()) + " 1/Å");
+    bad(who, "s_max = " + format_number(p.s_max) + " 1/Å lies beyond the data, which end at " + format_number(s.back()) + " 1/Å");
   if (!(p.r_min >= 0) || !std::isfinite(p.r_max) || !(p.r_max > p.r_min))
-    bad(who, "r range [" + num(p.r_min) + ", " + num(p.r_max) + "] Å is empty or negative");
-  if (!(p.dr > 0) || !std::isfinite(p.dr)) bad(who, "dr = " + num(p.dr) + " Å must be positive");
+    bad(who, "r range [" + format_number(p.r_min) + ", " + format_number(p.r_max) + "] Å is empty or negative");
+  if (!(p.dr > 0) || !std::isfinite(p.dr)) bad(who, "dr = " + format_number(p.dr) + " Å must be positive");
   if ((p.r_max - p.r_min) / p.dr > 1e6)
-    bad(who, "r grid [" + num(p.r_min) + ", " + num(p.r_max) + "] Å step " + num(p.dr) + " has more than 1e6 points");
+    bad(who, "r grid [" + format_number(p.r_min) + ", " + format_number(p.r_max) + "] Å step " + format_number(p.dr) + " has more than 1e6 points");
   if (kind_ == TransformKind::Resampled && (!(p.ds_fine > 0) || !(p.ds_fine < p.s_max)))
-    bad(who, "ds_fine = " + num(p.ds_fine) + " 1/Å must be in (0, s_max = " + num(p.s_max) + ")");
+    bad(who, "ds_fine = " + format_number(p.ds_fine) + " 1/Å must be in (0, s_max = " + format_number(p.s_max) + ")");
   r_ = uniform_grid(p.r_min, p.r_max, p.dr);
 
   // Nodes used: the first node >= s_min up to the first node >= s_max.
@@ -344,8 +339,8 @@ PhiTransform::PhiTransform(const std::vector<double>& s, const ReductionParams& 
   if (last >= s.size()) last = s.size() - 1;
   nodes_ = last - first_ + 1;
   if (nodes_ < 4)
-    bad(who, "only " + std::to_string(nodes_) + " data points lie in s_min … s_max = [" + num(p.s_min) + ", " +
-                 num(p.s_max) + "] 1/Å; at least 4 are needed");
+    bad(who, "only " + std::to_string(nodes_) + " data points lie in s_min … s_max = [" + format_number(p.s_min) + ", " +
+                 format_number(p.s_max) + "] 1/Å; at least 4 are needed");
   const std::vector<double> x(s.begin() + static_cast<long>(first_), s.begin() + static_cast<long>(last + 1));
   const size_t m = nodes_, nr = r_.size();
   matrix_.assign(nr * m, 0.0);
@@ -550,11 +545,11 @@ const ReductionParams& checked(const std::vector<double>& s, const ReductionPara
     bad(who, "the composition is empty (" + std::to_string(p.composition.elements.size()) + " elements, " +
                  std::to_string(p.composition.fractions.size()) + " fractions)");
   if (!std::isfinite(p.fit_s_lo) || !std::isfinite(p.fit_s_hi) || !(p.fit_s_lo < p.fit_s_hi))
-    bad(who, "fit window [" + num(p.fit_s_lo) + ", " + num(p.fit_s_hi) + "] 1/Å is not a finite interval with s_lo < s_hi");
+    bad(who, "fit window [" + format_number(p.fit_s_lo) + ", " + format_number(p.fit_s_hi) + "] 1/Å is not a finite interval with s_lo < s_hi");
   const double h = median_step(s), tol = tol_of(s);
   if (p.fit_s_lo < s.front() - h - tol || p.fit_s_hi > s.back() + h + tol)
-    bad(who, "fit window [" + num(p.fit_s_lo) + ", " + num(p.fit_s_hi) + "] 1/Å lies outside the data [" +
-                 num(s.front()) + ", " + num(s.back()) + "] 1/Å (by more than one step, " + num(h) + " 1/Å)");
+    bad(who, "fit window [" + format_number(p.fit_s_lo) + ", " + format_number(p.fit_s_hi) + "] 1/Å lies outside the data [" +
+                 format_number(s.front()) + ", " + format_number(s.back()) + "] 1/Å (by more than one step, " + format_number(h) + " 1/Å)");
   correction_degree(p);  // throws for bad degree / r_poly
   return p;
 }
@@ -578,7 +573,7 @@ ChainPlan::ChainPlan(const std::vector<double>& s, const ReductionParams& p)
     if (s_[first + j] <= p.s_max + tol) poly_nodes_.push_back(first + j);
   if (nc > 0) {
     if (poly_nodes_.size() < nc + 1)
-      bad(who, "s_min … s_max = [" + num(p.s_min) + ", " + num(p.s_max) + "] 1/Å holds " +
+      bad(who, "s_min … s_max = [" + format_number(p.s_min) + ", " + format_number(p.s_max) + "] 1/Å holds " +
                    std::to_string(poly_nodes_.size()) + " points; the " + correction_name(p.correction) +
                    " correction needs at least " + std::to_string(nc + 1));
     std::vector<double> x;
@@ -648,7 +643,7 @@ ReducedProfile ChainPlan::reduce_with(const std::vector<double>& I, const std::v
       if (!in_window(i)) continue;
       const double v = (*variance)[i];
       if (!(v > 0) || !std::isfinite(v))
-        bad(who, "variance[" + std::to_string(i) + "] = " + num(v) + " (s = " + num(s_[i]) +
+        bad(who, "variance[" + std::to_string(i) + "] = " + format_number(v) + " (s = " + format_number(s_[i]) +
                      " 1/Å) must be finite and > 0 inside the fit window");
       w[i] = 1.0 / v;
     }
@@ -657,8 +652,8 @@ ReducedProfile ChainPlan::reduce_with(const std::vector<double>& I, const std::v
   out.fit = fit_background(s_, I, fc.f2_mean, p.fit_s_lo - tol, p.fit_s_hi + tol, weighted ? &w : nullptr);
   const double N = out.fit.N, C = out.fit.C;
   if (!(N > 0) || !std::isfinite(N))
-    bad(who, "the fitted scale N = " + num(N) + " is not positive: the profile does not decrease like ⟨f²⟩ over the fit window [" +
-                 num(p.fit_s_lo) + ", " + num(p.fit_s_hi) + "] 1/Å");
+    bad(who, "the fitted scale N = " + format_number(N) + " is not positive: the profile does not decrease like ⟨f²⟩ over the fit window [" +
+                 format_number(p.fit_s_lo) + ", " + format_number(p.fit_s_hi) + "] 1/Å");
 
   // Step 3: φ_raw (003 eqs. 1/4).
   out.s = s_;
@@ -671,9 +666,9 @@ ReducedProfile ChainPlan::reduce_with(const std::vector<double>& I, const std::v
   for (size_t j = 0; j < m; ++j) {
     const size_t i = first + j;
     if (!std::isfinite(I[i]))
-      bad(who, "I[" + std::to_string(i) + "] = " + num(I[i]) + " (s = " + num(s_[i]) +
-                   " 1/Å) is not finite inside the range used for φ, s_min … s_max = [" + num(p.s_min) + ", " +
-                   num(p.s_max) + "] 1/Å");
+      bad(who, "I[" + std::to_string(i) + "] = " + format_number(I[i]) + " (s = " + format_number(s_[i]) +
+                   " 1/Å) is not finite inside the range used for φ, s_min … s_max = [" + format_number(p.s_min) + ", " +
+                   format_number(p.s_max) + "] 1/Å");
   }
 
   // Step 4: low-frequency correction.
@@ -742,7 +737,7 @@ ReducedProfile ChainPlan::reduce_with(const std::vector<double>& I, const std::v
   for (size_t j = 0; j < m; ++j) {
     const double v = var[first + j];
     if (!(v >= 0) || !std::isfinite(v))
-      bad(who, "variance[" + std::to_string(first + j) + "] = " + num(v) + " (s = " + num(s_[first + j]) +
+      bad(who, "variance[" + std::to_string(first + j) + "] = " + format_number(v) + " (s = " + format_number(s_[first + j]) +
                    " 1/Å) must be finite and >= 0 inside s_min … s_max");
   }
   std::vector<size_t> win;
@@ -750,7 +745,7 @@ ReducedProfile ChainPlan::reduce_with(const std::vector<double>& I, const std::v
     if (!in_window(i)) continue;
     const double v = var[i];
     if (!(v >= 0) || !std::isfinite(v))
-      bad(who, "variance[" + std::to_string(i) + "] = " + num(v) + " (s = " + num(s_[i]) +
+      bad(who, "variance[" + std::to_string(i) + "] = " + format_number(v) + " (s = " + format_number(s_[i]) +
                    " 1/Å) must be finite and >= 0 inside the fit window");
     win.push_back(i);
   }

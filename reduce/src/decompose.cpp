@@ -36,12 +36,6 @@ std::string decomposition_method_name(DecompositionMethod m) {
 
 namespace {
 
-std::string num(double v, int digits = 6) {
-  std::ostringstream o;
-  o << std::setprecision(digits) << v;
-  return o.str();
-}
-
 PcaOptions pca_options(const DecomposeOptions& opt) {
   PcaOptions po = opt.pca;
   po.n_components = opt.n_components;
@@ -170,7 +164,7 @@ SignalCube read_signal_cube(const std::string& path, const CubeSelection& sel) {
     if (!std::isfinite(a[i])) throw InputError(path, 0, sel.abscissa, "value " + std::to_string(i) + " is not finite");
     if (i > 0 && !(a[i] > a[i - 1]))
       throw InputError(path, 0, sel.abscissa, "must be strictly increasing; value " + std::to_string(i) + " = " +
-                                                  num(a[i]) + " follows " + num(a[i - 1]));
+                                                  format_number(a[i], 6) + " follows " + format_number(a[i - 1], 6));
   }
   if (h.has_attribute(sel.abscissa, "units")) c.abscissa_units = h.attribute_string(sel.abscissa, "units");
   if (h.has_attribute(sel.dataset, "units")) c.data_units = h.attribute_string(sel.dataset, "units");
@@ -179,9 +173,9 @@ SignalCube read_signal_cube(const std::string& path, const CubeSelection& sel) {
   while (i1 > i0 && a[i1 - 1] > sel.abscissa_max) --i1;
   if (i1 - i0 < 2)
     throw InputError(path, 0, sel.abscissa,
-                     "the window [" + num(sel.abscissa_min) + ", " + num(sel.abscissa_max) + "] " + c.abscissa_units +
-                         " holds " + std::to_string(i1 - i0) + " point(s) of " + num(a.front()) + " .. " +
-                         num(a.back()) + "; at least 2 are needed");
+                     "the window [" + format_number(sel.abscissa_min, 6) + ", " + format_number(sel.abscissa_max, 6) + "] " + c.abscissa_units +
+                         " holds " + std::to_string(i1 - i0) + " point(s) of " + format_number(a.front(), 6) + " .. " +
+                         format_number(a.back(), 6) + "; at least 2 are needed");
   c.abscissa.assign(a.begin() + static_cast<std::ptrdiff_t>(i0), a.begin() + static_cast<std::ptrdiff_t>(i1));
   c.abscissa_offset = i0;
   const size_t npix = c.ny * c.nx, n = i1 - i0;
@@ -223,7 +217,7 @@ SignalCube read_signal_cube(const std::string& path, const CubeSelection& sel) {
       for (Index j = 0; j < c.data.cols(); ++j)
         if (!std::isfinite(c.data(r, j)))
           throw InputError(path, 0, sel.dataset,
-                           "non-finite value " + num(c.data(r, j)) + " at " + c.describe(r, j) +
+                           "non-finite value " + format_number(c.data(r, j), 6) + " at " + c.describe(r, j) +
                                "; leave such positions out with `exclude` (e.g. /reduced/failed) or `mask`, or narrow the abscissa "
                                "window");
   return c;
@@ -238,7 +232,7 @@ Decomposition decompose(const SignalCube& cube, const DecomposeOptions& opt) {
           throw InputError(cube.file, 0, cube.selection.dataset,
                            std::string(opt.method == DecompositionMethod::Nmf ? "NMF" : "Poisson scaling") +
                                " needs non-negative data, but the value at " + cube.describe(r, j) + " is " +
-                               num(cube.data(r, j)) + " (use I(s) for NMF; G(r) and φ(s) change sign)");
+                               format_number(cube.data(r, j), 6) + " (use I(s) for NMF; G(r) and φ(s) change sign)");
   try {
     return decompose(cube.data, opt);
   } catch (const std::invalid_argument& e) {

@@ -1,6 +1,8 @@
 // PCA: full and randomized SVD, Poisson scaling, the automatic component count (pca.hpp).
 #include "sedpdf/reduce/pca.hpp"
 
+#include "sedpdf/structures/error.hpp"
+
 #include <Eigen/SVD>
 
 #include <algorithm>
@@ -46,12 +48,6 @@ std::string count_criterion_name(CountCriterion c) {
 }
 
 namespace {
-
-std::string num(double v, int digits = 4) {
-  std::ostringstream o;
-  o << std::setprecision(digits) << v;
-  return o.str();
-}
 
 /// M = diag(rw)·A·diag(cw) − 1·μᵀ, applied without forming it (empty rw / cw / μ = identity / none).
 struct ImplicitMatrix {
@@ -313,7 +309,7 @@ PcaResult pca(const MatrixXd& X, const PcaOptions& opt) {
   if (opt.max_components < 1)
     throw std::invalid_argument("PCA: max_components " + std::to_string(opt.max_components) + " < 1");
   if (!(opt.pa_quantile > 0 && opt.pa_quantile < 1))
-    throw std::invalid_argument("PCA: pa_quantile " + num(opt.pa_quantile) + " outside (0, 1)");
+    throw std::invalid_argument("PCA: pa_quantile " + format_number(opt.pa_quantile, 4) + " outside (0, 1)");
   if (opt.pa_trials < 0) throw std::invalid_argument("PCA: pa_trials " + std::to_string(opt.pa_trials) + " < 0");
   if (!std::isfinite(opt.tw_quantile)) throw std::invalid_argument("PCA: tw_quantile is not finite");
   const Index n_eff = opt.center ? n - 1 : n;
@@ -395,9 +391,9 @@ PcaResult pca(const MatrixXd& X, const PcaOptions& opt) {
   ComponentCount cc;
   if (n_eff >= 2) cc = marchenko_pastur_count(s, res.total_sum_squares, n_eff, p, opt.max_components, opt.tw_quantile);
   std::ostringstream why;
-  const std::string mp_text = "Marchenko–Pastur: σ̂ = " + num(cc.noise_sigma) + " per entry, edge σ̂(√n′+√p) = " +
-                              num(cc.mp_edge) + ", threshold with Tracy–Widom margin (t = " + num(opt.tw_quantile) +
-                              ") " + num(cc.mp_threshold) + "; " + std::to_string(cc.mp_count) +
+  const std::string mp_text = "Marchenko–Pastur: σ̂ = " + format_number(cc.noise_sigma, 4) + " per entry, edge σ̂(√n′+√p) = " +
+                              format_number(cc.mp_edge, 4) + ", threshold with Tracy–Widom margin (t = " + format_number(opt.tw_quantile, 4) +
+                              ") " + format_number(cc.mp_threshold, 4) + "; " + std::to_string(cc.mp_count) +
                               " singular value(s) above it";
   if (automatic && opt.pa_trials > 0) {
     const Index cmp = std::min<Index>(s.size(), opt.max_components + 1);
@@ -411,7 +407,7 @@ PcaResult pca(const MatrixXd& X, const PcaOptions& opt) {
   const std::string pa_text =
       cc.pa_count < 0 ? std::string()
                       : "parallel analysis (" + std::to_string(opt.pa_trials) + " column-permuted matrices, " +
-                            num(100 * opt.pa_quantile, 3) + " % quantile): " + std::to_string(cc.pa_count) +
+                            format_number(100 * opt.pa_quantile, 3) + " % quantile): " + std::to_string(cc.pa_count) +
                             " component(s) above the permuted spectrum";
   if (automatic) {
     cc.automatic = true;

@@ -21,13 +21,6 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr size_t kMapRun = 256;  // chunk length of the 2-D maps along x
 
-std::string num(double v) {
-  std::ostringstream s;
-  s.precision(17);
-  s << v;
-  return s.str();
-}
-
 // A chunked float64 (or uint8) dataset written one scan pixel at a time; its chunk cache holds exactly
 // one chunk (a run of pixels along x), which the raster order fills before moving on.
 class OutArray {
@@ -131,9 +124,9 @@ void require_rings(const AzimuthalIntegrator& integ, double lo, double hi, const
   const auto& norm = integ.norm();
   for (size_t k = 0; k < s.size(); ++k)
     if (s[k] >= lo && s[k] <= hi && !(norm[k] > 0))
-      throw std::invalid_argument("every pixel is masked in the ring s = " + num(s[k]) + " Å⁻¹ (integration bin " +
-                                  std::to_string(k) + "), inside the " + what + " window [" + num(lo) + ", " +
-                                  num(hi) + "] Å⁻¹");
+      throw std::invalid_argument("every pixel is masked in the ring s = " + format_number(s[k], 17) + " Å⁻¹ (integration bin " +
+                                  std::to_string(k) + "), inside the " + what + " window [" + format_number(lo, 17) + ", " +
+                                  format_number(hi, 17) + "] Å⁻¹");
 }
 
 // Positions of the scan that take part: the region (rectangle or mask) or everything.
@@ -172,16 +165,16 @@ ReduceSummary reduce_4d(const ReduceOptions& o) {
   if (o.bin == 0) throw std::invalid_argument("reduce: scan binning n = 0; it must be ≥ 1");
   if (o.batch == 0) throw std::invalid_argument("reduce: batch = 0; it must be ≥ 1");
   if (!(o.vadf_s_inner >= 0 && o.vadf_s_outer > o.vadf_s_inner && std::isfinite(o.vadf_s_outer)))
-    throw std::invalid_argument("reduce: VADF annulus [" + num(o.vadf_s_inner) + ", " + num(o.vadf_s_outer) +
+    throw std::invalid_argument("reduce: VADF annulus [" + format_number(o.vadf_s_inner, 17) + ", " + format_number(o.vadf_s_outer, 17) +
                                 "] Å⁻¹ must satisfy 0 ≤ inner < outer");
   if (o.s_bin_width < 0 || o.integration_s_max < 0 || !std::isfinite(o.s_bin_width) || !std::isfinite(o.integration_s_max))
-    throw std::invalid_argument("reduce: s_bin_width " + num(o.s_bin_width) + " and integration_s_max " +
-                                num(o.integration_s_max) + " Å⁻¹ must be ≥ 0 (0 = automatic)");
+    throw std::invalid_argument("reduce: s_bin_width " + format_number(o.s_bin_width, 17) + " and integration_s_max " +
+                                format_number(o.integration_s_max, 17) + " Å⁻¹ must be ≥ 0 (0 = automatic)");
 
   Data4DReader rd(o.input);
   const Data4DCalibration& cal = rd.calibration();
   const double ds = rd.require(data4d::kCalDs, std::string("calibration.") + data4d::kCalDs);
-  if (!(ds > 0)) throw InputError(rd.path(), 0, data4d::kCalDs, "Δs per pixel " + num(ds) + " Å⁻¹ must be > 0");
+  if (!(ds > 0)) throw InputError(rd.path(), 0, data4d::kCalDs, "Δs per pixel " + format_number(ds, 17) + " Å⁻¹ must be > 0");
   DetectorGeometry geom = choose_geometry(o, rd, ds);
   if (o.exact_s_mapping)
     geom.set_wavelength(rd.require(data4d::kCalWavelength, std::string("calibration.") + data4d::kCalEnergy));
@@ -264,7 +257,7 @@ ReduceSummary reduce_4d(const ReduceOptions& o) {
     sum.centre_source = mode == CentreMode::PerPattern ? "per_pattern" : "global";
   }
   if (!std::isfinite(centre.x) || !std::isfinite(centre.y))
-    throw std::invalid_argument("reduce: beam centre (" + num(centre.x) + ", " + num(centre.y) + ") px is not finite");
+    throw std::invalid_argument("reduce: beam centre (" + format_number(centre.x, 17) + ", " + format_number(centre.y, 17) + ") px is not finite");
   sum.centre = centre;
 
   // ---- integration axis and integrator ----
@@ -280,7 +273,7 @@ ReduceSummary reduce_4d(const ReduceOptions& o) {
     setup.axis.s_min = 0;
     setup.axis.n_bins = static_cast<size_t>(std::floor(smax / width + 1e-9));
     if (setup.axis.n_bins < 4)
-      throw std::invalid_argument("reduce: integration axis 0–" + num(smax) + " Å⁻¹ in bins of " + num(width) +
+      throw std::invalid_argument("reduce: integration axis 0–" + format_number(smax, 17) + " Å⁻¹ in bins of " + format_number(width, 17) +
                                   " Å⁻¹ has fewer than 4 bins");
     setup.axis.s_max = static_cast<double>(setup.axis.n_bins) * width;
   }
@@ -288,14 +281,14 @@ ReduceSummary reduce_4d(const ReduceOptions& o) {
   const std::vector<double>& s = integ->s();
   const double s_top = setup.axis.s_max;
   if (o.vadf_s_outer > s_top)
-    throw std::invalid_argument("reduce: VADF annulus outer edge " + num(o.vadf_s_outer) +
-                                " Å⁻¹ lies beyond the integrated data (s ≤ " + num(s_top) + " Å⁻¹)");
+    throw std::invalid_argument("reduce: VADF annulus outer edge " + format_number(o.vadf_s_outer, 17) +
+                                " Å⁻¹ lies beyond the integrated data (s ≤ " + format_number(s_top, 17) + " Å⁻¹)");
   std::unique_ptr<ChainPlan> plan;
   try {
     plan = std::make_unique<ChainPlan>(s, o.chain);
   } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument("reduce: chain parameters vs the integrated data (s = " + num(s.front()) + " … " +
-                                num(s.back()) + " Å⁻¹ in " + std::to_string(s.size()) + " bins): " + e.what());
+    throw std::invalid_argument("reduce: chain parameters vs the integrated data (s = " + format_number(s.front(), 17) + " … " +
+                                format_number(s.back(), 17) + " Å⁻¹ in " + std::to_string(s.size()) + " bins): " + e.what());
   }
   require_rings(*integ, o.chain.s_min, o.chain.s_max, "chain s_min–s_max");
   require_rings(*integ, o.chain.fit_s_lo, o.chain.fit_s_hi, "background fit");
@@ -322,19 +315,19 @@ ReduceSummary reduce_4d(const ReduceOptions& o) {
       {"exact_s_mapping", o.exact_s_mapping ? "true" : "false"},
       {"centre_mode", centre_mode_name(o.centre_mode)},
       {"centre_source", sum.centre_source},
-      {"centre_x_px", num(centre.x)},
-      {"centre_y_px", num(centre.y)},
-      {"ellipse_ratio", num(distortion.ratio)},
-      {"ellipse_angle_rad", num(distortion.angle)},
+      {"centre_x_px", format_number(centre.x, 17)},
+      {"centre_y_px", format_number(centre.y, 17)},
+      {"ellipse_ratio", format_number(distortion.ratio, 17)},
+      {"ellipse_angle_rad", format_number(distortion.angle, 17)},
       {"centre_patterns", std::to_string(o.centre_patterns)},
-      {"integration_bin_width_per_A", num(setup.axis.width())},
-      {"integration_s_max_per_A", num(setup.axis.s_max)},
+      {"integration_bin_width_per_A", format_number(setup.axis.width(), 17)},
+      {"integration_s_max_per_A", format_number(setup.axis.s_max, 17)},
       {"integration_n_bins", std::to_string(setup.axis.n_bins)},
       {"integrator", integ->name()},
       {"masked_pixels", std::to_string(eff.count())},
       {"use_variance", use_var ? "true" : "false"},
-      {"vadf_s_inner_per_A", num(o.vadf_s_inner)},
-      {"vadf_s_outer_per_A", num(o.vadf_s_outer)},
+      {"vadf_s_inner_per_A", format_number(o.vadf_s_inner, 17)},
+      {"vadf_s_outer_per_A", format_number(o.vadf_s_outer, 17)},
       {"vadf_definition",
        "counts in the integration bins with centres in [inner, outer) divided by the counts of all unmasked pixels"},
       {"batch", std::to_string(o.batch)},
@@ -351,7 +344,7 @@ ReduceSummary reduce_4d(const ReduceOptions& o) {
     if (std::string(name) == data4d::kCalStepX) v = tmp.scan_step_x_A;
     if (std::string(name) == data4d::kCalStepY) v = tmp.scan_step_y_A;
     if (std::isfinite(v)) {
-      params.emplace_back(std::string("calibration_") + name, num(v));
+      params.emplace_back(std::string("calibration_") + name, format_number(v, 17));
       params.emplace_back(std::string("calibration_") + name + "_source", rd.calibration_source(name));
     }
   }
@@ -476,7 +469,7 @@ ReduceSummary reduce_4d(const ReduceOptions& o) {
                                            "(before damping and the direct-beam ramp); 003 eqs. 1/4");
     w.attribute(grp + "/G", "definition", "G(r) = 8π ∫ φ(s) D(s) sin(2πsr) ds (003 eq. 2)");
     w.attribute(grp + "/vadf", "definition",
-                "counts in s ∈ [" + num(o.vadf_s_inner) + ", " + num(o.vadf_s_outer) +
+                "counts in s ∈ [" + format_number(o.vadf_s_inner, 17) + ", " + format_number(o.vadf_s_outer, 17) +
                     ") Å⁻¹ / counts on all unmasked pixels (thickness proxy)");
     const size_t out_bytes = I_out.cache_bytes() + phi_out.cache_bytes() + G_out.cache_bytes() +
                              N_out.cache_bytes() + C_out.cache_bytes() + v_out.cache_bytes() +

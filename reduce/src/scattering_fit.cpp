@@ -1,6 +1,8 @@
 // Background fit N⟨f²⟩ + C and reduced intensity φ(s) (Laulainen et al., Nanoscale 2022, eqs. 1 and 4).
 #include "sedpdf/reduce/scattering_fit.hpp"
 
+#include "sedpdf/structures/error.hpp"
+
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -13,12 +15,6 @@ namespace {
 std::string window_text(double s_lo, double s_hi) {
   std::ostringstream os;
   os << "fit window [" << s_lo << ", " << s_hi << "] 1/Å";
-  return os.str();
-}
-
-std::string num(double x) {
-  std::ostringstream os;
-  os << x;
   return os.str();
 }
 
@@ -49,19 +45,19 @@ BackgroundFit fit_background(const std::vector<double>& s, const std::vector<dou
   std::vector<size_t> used;
   for (size_t i = 0; i < n; ++i) {
     if (!std::isfinite(s[i]))
-      throw std::invalid_argument(std::string(fn) + ": s[" + std::to_string(i) + "] = " + num(s[i]) +
+      throw std::invalid_argument(std::string(fn) + ": s[" + std::to_string(i) + "] = " + format_number(s[i], 6) +
                                   " is not finite");
     if (s[i] < s_lo || s[i] > s_hi) continue;
     if (!std::isfinite(I[i]))
-      throw std::invalid_argument(std::string(fn) + ": I[" + std::to_string(i) + "] = " + num(I[i]) +
-                                  " (s = " + num(s[i]) + ") is not finite inside the " + window_text(s_lo, s_hi));
+      throw std::invalid_argument(std::string(fn) + ": I[" + std::to_string(i) + "] = " + format_number(I[i], 6) +
+                                  " (s = " + format_number(s[i], 6) + ") is not finite inside the " + window_text(s_lo, s_hi));
     if (!std::isfinite(f2_mean[i]))
       throw std::invalid_argument(std::string(fn) + ": f2_mean[" + std::to_string(i) + "] = " +
-                                  num(f2_mean[i]) + " is not finite inside the " + window_text(s_lo, s_hi));
+                                  format_number(f2_mean[i], 6) + " is not finite inside the " + window_text(s_lo, s_hi));
     if (weights) {
       const double w = (*weights)[i];
       if (!std::isfinite(w) || w < 0)
-        throw std::invalid_argument(std::string(fn) + ": weights[" + std::to_string(i) + "] = " + num(w) +
+        throw std::invalid_argument(std::string(fn) + ": weights[" + std::to_string(i) + "] = " + format_number(w, 6) +
                                     " must be finite and non-negative");
       if (w == 0) continue;
     }
@@ -119,9 +115,9 @@ std::vector<double> reduced_intensity(const std::vector<double>& s, const std::v
   check_size(fn, "f_mean", f_mean.size(), n);
   check_size(fn, "f2_mean", f2_mean.size(), n);
   if (!std::isfinite(N) || N == 0)
-    throw std::invalid_argument(std::string(fn) + ": scale N = " + num(N) + " must be finite and non-zero");
+    throw std::invalid_argument(std::string(fn) + ": scale N = " + format_number(N, 6) + " must be finite and non-zero");
   if (!std::isfinite(C))
-    throw std::invalid_argument(std::string(fn) + ": offset C = " + num(C) + " must be finite");
+    throw std::invalid_argument(std::string(fn) + ": offset C = " + format_number(C, 6) + " must be finite");
   std::vector<double> phi(n);
   for (size_t i = 0; i < n; ++i)
     phi[i] = s[i] * (I[i] - N * f2_mean[i] - C) / (N * f_mean[i] * f_mean[i]);

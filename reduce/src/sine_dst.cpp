@@ -11,16 +11,11 @@
 #include <fftw3.h>
 
 #include "sedpdf/structures/constants.hpp"
+#include "sedpdf/structures/error.hpp"
 
 namespace sedpdf {
 
 namespace {
-
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
-}
 
 [[noreturn]] void bad(const std::string& what) { throw std::invalid_argument("sine_transform_dst: " + what); }
 
@@ -43,12 +38,12 @@ std::vector<double> sine_transform_dst(const std::vector<double>& s, const std::
   if (psi.size() != n1) bad("psi has " + std::to_string(psi.size()) + " values for " + std::to_string(n1) + " nodes");
   const size_t n = n1 - 1;
   const double h = s.back() / static_cast<double>(n);
-  if (!(h > 0) || !std::isfinite(h)) bad("s does not increase from 0 (last node " + num(s.back()) + ")");
+  if (!(h > 0) || !std::isfinite(h)) bad("s does not increase from 0 (last node " + format_number(s.back()) + ")");
   for (size_t j = 0; j < n1; ++j)
     if (std::fabs(s[j] - static_cast<double>(j) * h) > 1e-9 * std::max(1.0, s.back()))
-      bad("s is not the uniform grid j·h from 0 (h = " + num(h) + "): s[" + std::to_string(j) + "] = " + num(s[j]));
+      bad("s is not the uniform grid j·h from 0 (h = " + format_number(h) + "): s[" + std::to_string(j) + "] = " + format_number(s[j]));
   if (!(dr > 0) || !(r_min >= 0) || !std::isfinite(r_min) || !std::isfinite(dr))
-    bad("r grid r_min = " + num(r_min) + ", dr = " + num(dr) + " must have r_min >= 0, dr > 0");
+    bad("r grid r_min = " + format_number(r_min) + ", dr = " + format_number(dr) + " must have r_min >= 0, dr > 0");
   // L = 1/(2h·dr): find a small c with c·L whole, M0 = c·L, M = M0·⌈n/M0⌉.
   const double L = 1.0 / (2.0 * h * dr);
   long c = 0;
@@ -61,19 +56,19 @@ std::vector<double> sine_transform_dst(const std::vector<double>& s, const std::
   }
   const double q = r_min / dr;
   if (c == 0 || std::fabs(q - std::round(q)) > 1e-9 * std::max(1.0, q))
-    bad("r grid r_min = " + num(r_min) + " Å, dr = " + num(dr) + " Å is not commensurate with h = " + num(h) +
-        " 1/Å: 1/(2h·dr) = " + num(L) + " must be rational with a small denominator and r_min/dr = " + num(q) + " whole");
+    bad("r grid r_min = " + format_number(r_min) + " Å, dr = " + format_number(dr) + " Å is not commensurate with h = " + format_number(h) +
+        " 1/Å: 1/(2h·dr) = " + format_number(L) + " must be rational with a small denominator and r_min/dr = " + format_number(q) + " whole");
   const double M0 = std::round(static_cast<double>(c) * L);
   const double mult = std::ceil(static_cast<double>(n) / M0);
   const double Md = M0 * mult;
-  if (Md > 67108864.0) bad("padded length " + num(Md) + " exceeds 2^26 (h = " + num(h) + ", dr = " + num(dr) + ")");
+  if (Md > 67108864.0) bad("padded length " + format_number(Md) + " exceeds 2^26 (h = " + format_number(h) + ", dr = " + format_number(dr) + ")");
   const size_t M = static_cast<size_t>(Md);
   const long step = c * static_cast<long>(mult);  // lattice index per dr
   const long first = step * std::lround(q);
   const long last = first + step * static_cast<long>(count == 0 ? 0 : count - 1);
   if (count > 0 && last > static_cast<long>(M) - 1)
-    bad("r_max = " + num(r_min + dr * static_cast<double>(count - 1)) + " Å reaches the Nyquist limit 1/(2h) = " +
-        num(1.0 / (2 * h)) + " Å");
+    bad("r_max = " + format_number(r_min + dr * static_cast<double>(count - 1)) + " Å reaches the Nyquist limit 1/(2h) = " +
+        format_number(1.0 / (2 * h)) + " Å");
 
   std::vector<double> out(count, 0.0);
   if (count == 0) return out;

@@ -149,13 +149,6 @@ std::vector<std::pair<const char*, double>> cal_numbers(const Data4DCalibration&
           {kCalDose, c.dose_e_per_A2},     {kCalStepX, c.scan_step_x_A},       {kCalStepY, c.scan_step_y_A}};
 }
 
-std::string num(double v) {
-  std::ostringstream s;
-  s.precision(17);
-  s << v;
-  return s.str();
-}
-
 }  // namespace
 
 Data4DWriter::Data4DWriter(const std::string& path, const Data4DLayout& layout, const Data4DCalibration& calibration,
@@ -333,7 +326,7 @@ void Data4DWriter::open_existing(const std::vector<std::uint8_t>& mask, const Da
         const bool has = read_attr_double(g.id, name, stored);
         const bool want = std::isfinite(v);
         if (has != want || (has && std::abs(stored - v) > 1e-12 * std::max(1.0, std::abs(v))))
-          mismatch(name, has ? num(stored) : "absent", want ? num(v) : "absent");
+          mismatch(name, has ? format_number(stored, 17) : "absent", want ? format_number(v, 17) : "absent");
       }
       const std::string lay = read_attr_string(g.id, kCalLayout);
       if (lay != cal.detector_layout) mismatch(kCalLayout, lay, cal.detector_layout);

@@ -15,16 +15,9 @@ namespace sedpdf {
 
 namespace {
 
-std::string num(double v) {
-  std::ostringstream o;
-  o.precision(10);
-  o << v;
-  return o.str();
-}
-
 void check_ds(double ds) {
   if (!(std::isfinite(ds) && ds > 0))
-    throw std::invalid_argument("detector: pixel size ds = " + num(ds) + " Å⁻¹/pixel must be finite and > 0");
+    throw std::invalid_argument("detector: pixel size ds = " + format_number(ds) + " Å⁻¹/pixel must be finite and > 0");
 }
 
 /// Physical positions of n_chips chips of `chip` pixels separated by `gap` pixels, the stored pixels
@@ -96,7 +89,7 @@ Mask DetectorGeometry::gap_mask() const {
 
 void DetectorGeometry::set_wavelength(double lambda) {
   if (!(std::isfinite(lambda) && lambda >= 0))
-    throw std::invalid_argument("detector: wavelength " + num(lambda) + " Å must be finite and ≥ 0");
+    throw std::invalid_argument("detector: wavelength " + format_number(lambda) + " Å must be finite and ≥ 0");
   lambda_ = lambda;
 }
 
@@ -112,8 +105,8 @@ double DetectorGeometry::radius_of_s(double s) const {
   if (lambda_ <= 0) return s / ds_;
   const double x = 0.5 * s * lambda_;  // sin θ
   if (!(x < std::sqrt(0.5)))           // 2θ must stay below 90°
-    throw std::invalid_argument("detector: s = " + num(s) + " Å⁻¹ is beyond 90° scattering for λ = " +
-                                num(lambda_) + " Å");
+    throw std::invalid_argument("detector: s = " + format_number(s) + " Å⁻¹ is beyond 90° scattering for λ = " +
+                                format_number(lambda_) + " Å");
   const double theta = std::asin(x);
   return std::tan(2.0 * theta) / (lambda_ * ds_);
 }
@@ -210,7 +203,7 @@ BadPixels find_bad_pixels(const std::vector<double>& image, const DetectorGeomet
   if (opt.window < 3 || opt.window % 2 == 0)
     throw std::invalid_argument("bad pixels: window " + std::to_string(opt.window) + " must be odd and ≥ 3");
   if (!(opt.hot_sigma > 0))
-    throw std::invalid_argument("bad pixels: hot_sigma " + num(opt.hot_sigma) + " must be > 0");
+    throw std::invalid_argument("bad pixels: hot_sigma " + format_number(opt.hot_sigma) + " must be > 0");
   const Mask skip = effective_mask(g, known);
   const size_t ny = g.ny(), nx = g.nx(), n = ny * nx;
   const long h = static_cast<long>(opt.window / 2);

@@ -8,17 +8,11 @@
 #include <stdexcept>
 
 #include "sedpdf/simulate/electron_optics.hpp"
+#include "sedpdf/structures/error.hpp"
 
 namespace sedpdf {
 
 namespace {
-
-std::string num(double v) {
-  std::ostringstream o;
-  o.precision(10);
-  o << v;
-  return o.str();
-}
 
 constexpr double kElementaryChargeC = 1.602176634e-19;  // C (SI 2019 exact)
 
@@ -82,7 +76,7 @@ double counter_uniform(uint64_t seed, uint64_t a, uint64_t b, uint64_t c) {
 
 uint64_t counter_poisson(double mean, uint64_t seed, uint64_t a, uint64_t b) {
   if (!(mean >= 0) || !std::isfinite(mean))
-    throw std::invalid_argument("Poisson mean " + num(mean) + " must be finite and >= 0");
+    throw std::invalid_argument("Poisson mean " + format_number(mean) + " must be finite and >= 0");
   return poisson_from_key(mean, mix64(mix64(mix64(seed) ^ a) ^ b));
 }
 
@@ -90,16 +84,16 @@ uint64_t counter_poisson(double mean, uint64_t seed, uint64_t a, uint64_t b) {
 
 double DetectorSpec::electrons_per_position() const {
   if (!(std::isfinite(step_A) && step_A > 0))
-    throw std::invalid_argument("detector: scan step " + num(step_A) + " Å must be finite and > 0");
+    throw std::invalid_argument("detector: scan step " + format_number(step_A) + " Å must be finite and > 0");
   if (beam_current_pA != 0) {
     if (!(std::isfinite(beam_current_pA) && beam_current_pA > 0))
-      throw std::invalid_argument("detector: beam current " + num(beam_current_pA) + " pA must be > 0");
+      throw std::invalid_argument("detector: beam current " + format_number(beam_current_pA) + " pA must be > 0");
     if (!(std::isfinite(dwell_s) && dwell_s > 0))
-      throw std::invalid_argument("detector: dwell time " + num(dwell_s) + " s must be > 0");
+      throw std::invalid_argument("detector: dwell time " + format_number(dwell_s) + " s must be > 0");
     return beam_current_pA * 1e-12 * dwell_s / kElementaryChargeC;
   }
   if (!(std::isfinite(dose_e_per_A2) && dose_e_per_A2 > 0))
-    throw std::invalid_argument("detector: dose " + num(dose_e_per_A2) + " e⁻/Å² must be finite and > 0");
+    throw std::invalid_argument("detector: dose " + format_number(dose_e_per_A2) + " e⁻/Å² must be finite and > 0");
   return dose_e_per_A2 * step_A * step_A;
 }
 
@@ -109,7 +103,7 @@ double DetectorSpec::dose() const { return electrons_per_position() / (step_A * 
 
 DetectorModel::DetectorModel(DetectorSpec spec, double wavelength_A) : spec_(std::move(spec)), lambda_(wavelength_A) {
   if (!(std::isfinite(lambda_) && lambda_ > 0))
-    throw std::invalid_argument("detector: wavelength " + num(lambda_) + " Å must be finite and > 0");
+    throw std::invalid_argument("detector: wavelength " + format_number(lambda_) + " Å must be finite and > 0");
   if (spec_.layout == "uniform") {
     if (spec_.uniform_ny == 0 || spec_.uniform_nx == 0)
       throw std::invalid_argument("detector: layout 'uniform' needs a pixel count, got " +
@@ -123,11 +117,11 @@ DetectorModel::DetectorModel(DetectorSpec spec, double wavelength_A) : spec_(std
   }
   electrons_ = spec_.electrons_per_position();
   if (!(std::isfinite(spec_.background) && spec_.background >= 0))
-    throw std::invalid_argument("detector: background " + num(spec_.background) + " counts/pixel must be >= 0");
+    throw std::invalid_argument("detector: background " + format_number(spec_.background) + " counts/pixel must be >= 0");
   if (!(std::isfinite(spec_.saturation) && spec_.saturation >= 0))
-    throw std::invalid_argument("detector: saturation " + num(spec_.saturation) + " counts must be >= 0 (0 = none)");
+    throw std::invalid_argument("detector: saturation " + format_number(spec_.saturation) + " counts must be >= 0 (0 = none)");
   if (!(std::isfinite(spec_.mtf_sigma_px) && spec_.mtf_sigma_px >= 0))
-    throw std::invalid_argument("detector: MTF σ " + num(spec_.mtf_sigma_px) + " pixels must be >= 0 (0 = none)");
+    throw std::invalid_argument("detector: MTF σ " + format_number(spec_.mtf_sigma_px) + " pixels must be >= 0 (0 = none)");
   const auto& rp = geom_.row_positions();
   const auto& cp = geom_.col_positions();
   cx_ = std::isnan(spec_.centre_x_px) ? 0.5 * (cp.front() + cp.back()) : spec_.centre_x_px;
@@ -200,7 +194,7 @@ void DetectorModel::resample(const SimPattern& p, std::vector<double>& fraction)
     throw std::invalid_argument("detector: simulation pattern has " + std::to_string(p.intensity.size()) +
                                 " values for n = " + std::to_string(p.n));
   if (!(std::isfinite(p.dk) && p.dk > 0))
-    throw std::invalid_argument("detector: simulation sampling dk " + num(p.dk) + " Å⁻¹ must be > 0");
+    throw std::invalid_argument("detector: simulation sampling dk " + format_number(p.dk) + " Å⁻¹ must be > 0");
   const AxisWeights wx = axis_weights(geom_.col_positions(), cx_, p.n, p.dk);
   const AxisWeights wy = axis_weights(geom_.row_positions(), cy_, p.n, p.dk);
   const size_t ny = geom_.ny(), nx = geom_.nx(), n = p.n;
@@ -281,7 +275,7 @@ void DetectorModel::count(const std::vector<float>& expected, uint64_t seed, uin
     }
     const double e = expected[q];
     if (!(e >= 0) || !std::isfinite(e))
-      throw std::invalid_argument("detector: expected count " + num(e) + " at pixel " + std::to_string(q) +
+      throw std::invalid_argument("detector: expected count " + format_number(e) + " at pixel " + std::to_string(q) +
                                   " must be finite and >= 0");
     const uint64_t k = poisson_from_key(e, mix64(pattern_key ^ q));
     counts[q] = static_cast<uint32_t>(std::min(k, cap));

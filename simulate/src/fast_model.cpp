@@ -18,19 +18,13 @@
 #include "sedpdf/simulate/total_scattering.hpp"
 #include "sedpdf/structures/atomic_file.hpp"
 #include "sedpdf/structures/constants.hpp"
+#include "sedpdf/structures/error.hpp"
 #include "sedpdf/structures/h5.hpp"
 #include "sedpdf/structures/specimen_truth.hpp"
 
 namespace sedpdf {
 
 namespace {
-
-std::string num(double v) {
-  std::ostringstream o;
-  o.precision(10);
-  o << v;
-  return o.str();
-}
 
 constexpr uint64_t kSpeckleStream = 0x5EC1E5EEDULL;  // separates speckle from Poisson streams
 
@@ -75,12 +69,12 @@ FastModel::FastModel(std::vector<FastMaterial> materials, const FastModelParams&
     : params_(params), det_(detector) {
   if (materials.empty()) throw std::invalid_argument("fast model: no materials");
   if (!(params.s_max > 0.5 && params.ds_model > 0 && params.ds_model < 0.1))
-    throw std::invalid_argument("fast model: s_max " + num(params.s_max) + " Å⁻¹ / ds_model " + num(params.ds_model) +
+    throw std::invalid_argument("fast model: s_max " + format_number(params.s_max) + " Å⁻¹ / ds_model " + format_number(params.ds_model) +
                                 " Å⁻¹ out of range");
-  if (!(params.thermal_u_A2 >= 0)) throw std::invalid_argument("fast model: thermal U " + num(params.thermal_u_A2) + " Å² < 0");
-  if (!(params.probe.alpha_mrad > 0)) throw std::invalid_argument("fast model: convergence semi-angle " + num(params.probe.alpha_mrad) + " mrad must be > 0");
+  if (!(params.thermal_u_A2 >= 0)) throw std::invalid_argument("fast model: thermal U " + format_number(params.thermal_u_A2) + " Å² < 0");
+  if (!(params.probe.alpha_mrad > 0)) throw std::invalid_argument("fast model: convergence semi-angle " + format_number(params.probe.alpha_mrad) + " mrad must be > 0");
   const double energy = params.probe.energy_keV * 1e3;
-  if (!(energy > 0)) throw std::invalid_argument("fast model: beam energy " + num(params.probe.energy_keV) + " keV must be > 0");
+  if (!(energy > 0)) throw std::invalid_argument("fast model: beam energy " + format_number(params.probe.energy_keV) + " keV must be > 0");
   lambda_ = electron_wavelength(energy);
   const double gamma = lorentz_factor(energy);
   s_alpha_ = params.probe.alpha_mrad * 1e-3 / lambda_;
@@ -320,7 +314,7 @@ void FastModel::annuli_batch(const std::vector<std::vector<double>>& ts, std::ve
     std::vector<double> ym(nm);
     std::vector<double>& xm = xms[i];
     for (size_t m = 0; m < nm; ++m) {
-      if (!(std::isfinite(t[m]) && t[m] >= 0)) throw std::invalid_argument("fast model: thickness " + num(t[m]) + " Å must be >= 0");
+      if (!(std::isfinite(t[m]) && t[m] >= 0)) throw std::invalid_argument("fast model: thickness " + format_number(t[m]) + " Å must be >= 0");
       xm[m] = t[m] / info_[m].mfp_elastic_A;
       ym[m] = params_.inelastic.plasmon ? t[m] / info_[m].mfp_plasmon_A : 0.0;
       x += xm[m];
@@ -328,7 +322,7 @@ void FastModel::annuli_batch(const std::vector<std::vector<double>>& ts, std::ve
       if (params_.inelastic.incoherent) pinc += t[m] * info_[m].incoherent_per_A;
     }
     if (pinc >= 1)
-      throw std::invalid_argument("fast model: incoherent scattering probability " + num(pinc) + " >= 1 at this thickness");
+      throw std::invalid_argument("fast model: incoherent scattering probability " + format_number(pinc) + " >= 1 at this thickness");
     std::vector<double>& h = ih[i];
     for (size_t j = 0; j < nq; ++j) {
       double el = 0, pl = 0;

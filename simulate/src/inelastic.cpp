@@ -12,23 +12,16 @@
 #include "fft_internal.hpp"
 #include "sedpdf/simulate/electron_optics.hpp"
 #include "sedpdf/structures/constants.hpp"
+#include "sedpdf/structures/error.hpp"
 
 namespace sedpdf {
 
 namespace {
 
-
 constexpr double kBohrRadiusA = 0.529177210903;  // a₀ (Å), CODATA 2018
 
-std::string num(double v) {
-  std::ostringstream o;
-  o.precision(10);
-  o << v;
-  return o.str();
-}
-
 void check_energy(double e) {
-  if (!(std::isfinite(e) && e > 0)) throw std::invalid_argument("inelastic: beam energy " + num(e) + " eV must be > 0");
+  if (!(std::isfinite(e) && e > 0)) throw std::invalid_argument("inelastic: beam energy " + format_number(e) + " eV must be > 0");
 }
 
 /// γ m₀ v² (eV) for beam energy E₀ (eV).
@@ -55,7 +48,7 @@ struct Resolved {
 
 Resolved resolve(const InelasticMaterial& m, const InelasticParams& p) {
   if (!(std::isfinite(m.plasmon_energy_eV) && m.plasmon_energy_eV > 0))
-    throw std::invalid_argument("inelastic: plasmon energy " + num(m.plasmon_energy_eV) + " eV of '" + m.name +
+    throw std::invalid_argument("inelastic: plasmon energy " + format_number(m.plasmon_energy_eV) + " eV of '" + m.name +
                                 "' must be > 0");
   const double lambda = electron_wavelength(p.energy_eV);
   Resolved r;
@@ -70,7 +63,7 @@ Resolved resolve(const InelasticMaterial& m, const InelasticParams& p) {
 
 double characteristic_angle(double loss_eV, double energy_eV) {
   check_energy(energy_eV);
-  if (!(loss_eV >= 0)) throw std::invalid_argument("inelastic: energy loss " + num(loss_eV) + " eV must be >= 0");
+  if (!(loss_eV >= 0)) throw std::invalid_argument("inelastic: energy loss " + format_number(loss_eV) + " eV must be >= 0");
   return loss_eV / gamma_m_v2(energy_eV);
 }
 
@@ -82,9 +75,9 @@ double plasmon_cutoff_angle(double loss_eV, double energy_eV) {
 double inelastic_mfp_iakoubovskii(double rho, double energy_eV, double alpha_mrad, double beta_mrad) {
   check_energy(energy_eV);
   if (!(std::isfinite(rho) && rho > 0))
-    throw std::invalid_argument("inelastic: mass density " + num(rho) + " g/cm³ must be > 0 for the MFP estimate");
+    throw std::invalid_argument("inelastic: mass density " + format_number(rho) + " g/cm³ must be > 0 for the MFP estimate");
   if (!(alpha_mrad >= 0 && beta_mrad > 0))
-    throw std::invalid_argument("inelastic: angles α = " + num(alpha_mrad) + ", β = " + num(beta_mrad) + " mrad");
+    throw std::invalid_argument("inelastic: angles α = " + format_number(alpha_mrad) + ", β = " + format_number(beta_mrad) + " mrad");
   // Iakoubovskii, Mitsuishi, Nakayama & Furuya, Microsc. Res. Tech. 71 (2008) 626, eqs. 8–9:
   // λ (nm) = 200 F E₀ / (11 ρ^0.3) / ln[(α² + β² + 2θ_E² + |α² − β²|)/(α² + β² + 2θ_C² + |α² − β²|) · θ_C²/θ_E²],
   // F = (1 + E₀/1022)/(1 + E₀/511)², θ_E = 5.5 ρ^0.3/(F E₀) mrad, θ_C = 20 mrad, E₀ in keV.
@@ -101,7 +94,7 @@ double inelastic_mfp_iakoubovskii(double rho, double energy_eV, double alpha_mra
 double plasmon_mfp(const InelasticMaterial& m, const InelasticParams& p) {
   if (m.plasmon_mfp_A > 0) return m.plasmon_mfp_A;
   if (m.plasmon_mfp_A < 0 || !std::isfinite(m.plasmon_mfp_A))
-    throw std::invalid_argument("inelastic: plasmon mean free path " + num(m.plasmon_mfp_A) + " Å of '" + m.name +
+    throw std::invalid_argument("inelastic: plasmon mean free path " + format_number(m.plasmon_mfp_A) + " Å of '" + m.name +
                                 "' must be > 0 (or 0 for the estimate)");
   if (!(m.mass_density_g_cm3 > 0))
     throw std::invalid_argument("inelastic: '" + m.name +
@@ -110,7 +103,7 @@ double plasmon_mfp(const InelasticMaterial& m, const InelasticParams& p) {
 }
 
 std::vector<double> poisson_weights(double x, size_t n_max) {
-  if (!(std::isfinite(x) && x >= 0)) throw std::invalid_argument("Poisson mean " + num(x) + " must be >= 0");
+  if (!(std::isfinite(x) && x >= 0)) throw std::invalid_argument("Poisson mean " + format_number(x) + " must be >= 0");
   std::vector<double> w(n_max + 1);
   double p = std::exp(-x);
   for (size_t n = 0; n <= n_max; ++n) {
@@ -121,7 +114,7 @@ std::vector<double> poisson_weights(double x, size_t n_max) {
 }
 
 size_t poisson_terms(double x, double tol) {
-  if (!(std::isfinite(x) && x >= 0)) throw std::invalid_argument("Poisson mean " + num(x) + " must be >= 0");
+  if (!(std::isfinite(x) && x >= 0)) throw std::invalid_argument("Poisson mean " + format_number(x) + " must be >= 0");
   double p = std::exp(-x), cum = p;
   size_t n = 0;
   while (1 - cum > tol && n < 10000) {
@@ -140,7 +133,7 @@ double plasmon_kernel_fraction(double s, double s_E, double s_c) {
 
 std::vector<double> plasmon_kernel_2d(double s_E, double s_c, double ds, size_t& radius_px) {
   if (!(s_E > 0 && s_c > 0 && ds > 0))
-    throw std::invalid_argument("plasmon kernel: s_E = " + num(s_E) + ", s_c = " + num(s_c) + ", ds = " + num(ds) +
+    throw std::invalid_argument("plasmon kernel: s_E = " + format_number(s_E) + ", s_c = " + format_number(s_c) + ", ds = " + format_number(ds) +
                                 " Å⁻¹ must be > 0");
   const long R = static_cast<long>(std::ceil(s_c / ds - 0.5)) + 1;
   radius_px = static_cast<size_t>(R);
@@ -209,7 +202,7 @@ double lenz_inelastic_dcs(int Z, double theta, double energy_eV) {
 
 double lenz_inelastic_cross_section(int Z, double energy_eV, double theta_lo, double theta_hi) {
   if (!(theta_lo > 0 && theta_hi > theta_lo))
-    throw std::invalid_argument("Lenz cross-section: angles " + num(theta_lo) + " .. " + num(theta_hi) + " rad");
+    throw std::invalid_argument("Lenz cross-section: angles " + format_number(theta_lo) + " .. " + format_number(theta_hi) + " rad");
   // ∫ dσ/dΩ 2πθ dθ with u = ln θ: ∫ dσ/dΩ 2πθ² du.
   auto f = [&](double u) {
     const double t = std::exp(u);
@@ -224,7 +217,7 @@ double material_cutoff(const InelasticMaterial& m, const InelasticParams& p) {
 }
 void check_material(const InelasticMaterial& m) {
   if (!(m.number_density > 0))
-    throw std::invalid_argument("inelastic: number density " + num(m.number_density) + " Å⁻³ of '" + m.name +
+    throw std::invalid_argument("inelastic: number density " + format_number(m.number_density) + " Å⁻³ of '" + m.name +
                                 "' must be > 0 for the incoherent background");
   if (m.composition.empty()) throw std::invalid_argument("inelastic: '" + m.name + "' has no composition");
 }
@@ -257,9 +250,9 @@ void apply_inelastic(const InelasticParams& params, const std::vector<double>& t
     throw std::invalid_argument("inelastic: " + std::to_string(thickness_A.size()) + " thicknesses for " +
                                 std::to_string(params.materials.size()) + " materials");
   for (double t : thickness_A)
-    if (!(std::isfinite(t) && t >= 0)) throw std::invalid_argument("inelastic: thickness " + num(t) + " Å must be >= 0");
+    if (!(std::isfinite(t) && t >= 0)) throw std::invalid_argument("inelastic: thickness " + format_number(t) + " Å must be >= 0");
   if (grid.ny == 0 || grid.nx == 0 || !(grid.ds > 0))
-    throw std::invalid_argument("inelastic: empty grid or pixel size " + num(grid.ds) + " Å⁻¹");
+    throw std::invalid_argument("inelastic: empty grid or pixel size " + format_number(grid.ds) + " Å⁻¹");
   if (intensity.size() != grid.ny * grid.nx)
     throw std::invalid_argument("inelastic: " + std::to_string(intensity.size()) + " values for a " +
                                 std::to_string(grid.ny) + " × " + std::to_string(grid.nx) + " grid");
@@ -323,7 +316,7 @@ void apply_inelastic(const InelasticParams& params, const std::vector<double>& t
       }
     if (ptot > 0) {
       if (ptot >= 1)
-        throw std::invalid_argument("inelastic: incoherent scattering probability " + num(ptot) +
+        throw std::invalid_argument("inelastic: incoherent scattering probability " + format_number(ptot) +
                                     " >= 1: the single-event (linear) model does not hold at this thickness");
       // Radial table of the background density, pixel-centre sampled (smooth beyond θ_c).
       const double area = grid.ds * grid.ds;

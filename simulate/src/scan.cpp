@@ -11,20 +11,12 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "sedpdf/structures/error.hpp"
 #include "sedpdf/structures/specimen_truth.hpp"
 
 namespace sedpdf {
 
 PatternSource::~PatternSource() = default;
-
-namespace {
-std::string num(double v) {
-  std::ostringstream o;
-  o.precision(10);
-  o << v;
-  return o.str();
-}
-}  // namespace
 
 ScanResult run_scan(const ScanSpec& scan, PatternSource& source, const DetectorModel& detector,
                     const Specimen* truth, const std::vector<std::string>& paths, const ScanOptions& options) {
@@ -32,13 +24,13 @@ ScanResult run_scan(const ScanSpec& scan, PatternSource& source, const DetectorM
   if (scan.nx == 0 || scan.ny == 0)
     throw std::invalid_argument("scan: empty scan " + std::to_string(scan.nx) + " × " + std::to_string(scan.ny));
   if (!(std::isfinite(scan.step_A) && scan.step_A > 0))
-    throw std::invalid_argument("scan: step " + num(scan.step_A) + " Å must be finite and > 0");
+    throw std::invalid_argument("scan: step " + format_number(scan.step_A) + " Å must be finite and > 0");
   if (!std::isfinite(scan.x0_A) || !std::isfinite(scan.y0_A))
     throw std::invalid_argument("scan: origin must be finite");
   const double det_step = detector.spec().step_A;
   if (std::fabs(det_step - scan.step_A) > 1e-9 * scan.step_A)
-    throw std::invalid_argument("scan: the detector's dose area uses a step of " + num(det_step) +
-                                " Å but the scan step is " + num(scan.step_A) + " Å");
+    throw std::invalid_argument("scan: the detector's dose area uses a step of " + format_number(det_step) +
+                                " Å but the scan step is " + format_number(scan.step_A) + " Å");
   const size_t n_out = source.n_outputs();
   if (n_out == 0) throw std::invalid_argument("scan: the pattern source has no outputs");
   if (paths.size() != n_out)
@@ -72,16 +64,16 @@ ScanResult run_scan(const ScanSpec& scan, PatternSource& source, const DetectorM
   std::vector<uint64_t> seeds;
   for (size_t o = 0; o < n_out; ++o) {
     Data4DWriterOptions wo = options.writer;
-    wo.parameters["scan_x0_A"] = num(scan.x0_A);
-    wo.parameters["scan_y0_A"] = num(scan.y0_A);
-    wo.parameters["scan_step_A"] = num(scan.step_A);
+    wo.parameters["scan_x0_A"] = format_number(scan.x0_A);
+    wo.parameters["scan_y0_A"] = format_number(scan.y0_A);
+    wo.parameters["scan_step_A"] = format_number(scan.step_A);
     wo.parameters["scan_size"] = std::to_string(scan.nx) + "x" + std::to_string(scan.ny);
     wo.parameters["seed"] = std::to_string(options.seed);
     wo.parameters["output_index"] = std::to_string(o);
-    wo.parameters["detector_background_counts"] = num(detector.spec().background);
-    wo.parameters["detector_saturation_counts"] = num(detector.spec().saturation);
-    wo.parameters["detector_mtf_sigma_px"] = num(detector.spec().mtf_sigma_px);
-    wo.parameters["electrons_per_position"] = num(detector.spec().electrons_per_position());
+    wo.parameters["detector_background_counts"] = format_number(detector.spec().background);
+    wo.parameters["detector_saturation_counts"] = format_number(detector.spec().saturation);
+    wo.parameters["detector_mtf_sigma_px"] = format_number(detector.spec().mtf_sigma_px);
+    wo.parameters["electrons_per_position"] = format_number(detector.spec().electrons_per_position());
     writers.push_back(std::make_unique<Data4DWriter>(paths[o], layout, cal, mask, wo));
     seeds.push_back(o == 0 ? options.seed : counter_hash(options.seed, o, 0, 0));
   }

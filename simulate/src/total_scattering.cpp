@@ -2,6 +2,7 @@
 // Formulas and sources are in total_scattering.hpp.
 #include "sedpdf/simulate/total_scattering.hpp"
 #include "sedpdf/structures/constants.hpp"
+#include "sedpdf/structures/error.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -15,13 +16,6 @@
 namespace sedpdf {
 
 namespace {
-
-
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
-}
 
 void check_partials(const PartialPdfs& p, const char* who) {
   const std::string w(who);
@@ -39,9 +33,9 @@ void check_partials(const PartialPdfs& p, const char* who) {
       throw std::invalid_argument(w + ": g of pair " + std::to_string(i) + " has " +
                                   std::to_string(p.g[i].size()) + " bins, r has " + std::to_string(p.r.size()));
   if (!(p.number_density > 0))
-    throw std::invalid_argument(w + ": number density " + num(p.number_density) + " is not positive");
+    throw std::invalid_argument(w + ": number density " + format_number(p.number_density) + " is not positive");
   if (!(p.dr > 0) || !(p.r_max > 0))
-    throw std::invalid_argument(w + ": bin width " + num(p.dr) + " or r_max " + num(p.r_max) + " not positive");
+    throw std::invalid_argument(w + ": bin width " + format_number(p.dr) + " or r_max " + format_number(p.r_max) + " not positive");
 }
 
 void check_pair_weights(const PartialPdfs& p, const std::vector<double>& w, const char* who) {
@@ -58,7 +52,7 @@ std::vector<double> fz_weights(const PartialPdfs& p, const std::vector<double>& 
     f2 += p.fractions[a] * f[a] * f[a];
   }
   if (!(std::fabs(fm) > 1e-12 * std::sqrt(f2)))
-    throw std::domain_error("Faber–Ziman weights" + where + ": ⟨f⟩ = " + num(fm) + " is ~0 (⟨f²⟩ = " + num(f2) +
+    throw std::domain_error("Faber–Ziman weights" + where + ": ⟨f⟩ = " + format_number(fm) + " is ~0 (⟨f²⟩ = " + format_number(f2) +
                             "), S(s) is undefined for this composition");
   std::vector<double> w(p.pairs.size());
   for (size_t k = 0; k < p.pairs.size(); ++k) {
@@ -106,7 +100,7 @@ std::vector<double> faber_ziman_weights(const PartialPdfs& p, const ScatteringFa
       throw std::invalid_argument("faber_ziman_weights: " + sf.name() + " has no factor for " + e.symbol());
     f.push_back(sf.f(e, s));
   }
-  return fz_weights(p, f, " at s = " + num(s) + " Å⁻¹");
+  return fz_weights(p, f, " at s = " + format_number(s) + " Å⁻¹");
 }
 
 std::vector<double> weighted_structure_factor(const PartialPdfs& p, const std::vector<double>& pair_weights,
@@ -139,7 +133,7 @@ TotalScattering total_scattering(const PartialPdfs& p, const ScatteringFactors& 
   std::vector<double> f(ne);
   for (size_t i = 0; i < ns; ++i) {
     for (size_t a = 0; a < ne; ++a) f[a] = sf.f(p.elements[a], s[i]);
-    const auto w = fz_weights(p, f, " at s = " + num(s[i]) + " Å⁻¹");
+    const auto w = fz_weights(p, f, " at s = " + format_number(s[i]) + " Å⁻¹");
     double fm = 0, f2 = 0;
     for (size_t a = 0; a < ne; ++a) {
       fm += p.fractions[a] * f[a];
@@ -161,15 +155,15 @@ TotalScattering total_scattering(const PartialPdfs& p, const ScatteringFactors& 
 
 PdfResult experimental_pdf(const PartialPdfs& p, const ScatteringFactors& sf, const PdfOptions& opt) {
   const auto bad = [](const std::string& what) { return std::invalid_argument("experimental_pdf: " + what); };
-  if (!(opt.s_max > 0) || !std::isfinite(opt.s_max)) throw bad("s_max " + num(opt.s_max) + " must be positive");
-  if (!(opt.ds > 0) || opt.ds >= opt.s_max) throw bad("ds " + num(opt.ds) + " must be in (0, s_max)");
+  if (!(opt.s_max > 0) || !std::isfinite(opt.s_max)) throw bad("s_max " + format_number(opt.s_max) + " must be positive");
+  if (!(opt.ds > 0) || opt.ds >= opt.s_max) throw bad("ds " + format_number(opt.ds) + " must be in (0, s_max)");
   if (!(opt.s_min >= 0) || opt.s_min >= opt.s_max)
-    throw bad("s_min " + num(opt.s_min) + " must be in [0, s_max = " + num(opt.s_max) + ")");
+    throw bad("s_min " + format_number(opt.s_min) + " must be in [0, s_max = " + format_number(opt.s_max) + ")");
   if (!(opt.r_min >= 0) || !(opt.r_max > opt.r_min))
-    throw bad("r range [" + num(opt.r_min) + ", " + num(opt.r_max) + "] is empty or negative");
-  if (!(opt.dr > 0)) throw bad("dr " + num(opt.dr) + " must be positive");
+    throw bad("r range [" + format_number(opt.r_min) + ", " + format_number(opt.r_max) + "] is empty or negative");
+  if (!(opt.dr > 0)) throw bad("dr " + format_number(opt.dr) + " must be positive");
   if (opt.damping.kind == Damping::Exp && !(opt.damping.b >= 0))
-    throw bad("exp damping b " + num(opt.damping.b) + " must be >= 0");
+    throw bad("exp damping b " + format_number(opt.damping.b) + " must be >= 0");
 
   // Uniform grid 0..s_max with s_max a node: step s_max/n <= ds, n = ceil(s_max/ds).
   const size_t n_steps = static_cast<size_t>(std::ceil(opt.s_max / opt.ds - 1e-9));

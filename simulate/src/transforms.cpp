@@ -14,18 +14,12 @@
 
 #include "sedpdf/structures/constants.hpp"
 #include "sedpdf/simulate/total_scattering.hpp"
+#include "sedpdf/structures/error.hpp"
 #include "transforms_internal.hpp"
 
 namespace sedpdf {
 
 namespace {
-
-
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
-}
 
 /// sin(x)/x with the series near 0 (relative error < 1e-17 for |x| < 1e-3).
 inline double sinc(double x) {
@@ -76,7 +70,7 @@ void check_increasing(const std::vector<double>& s, const char* what) {
       throw std::invalid_argument(std::string(what) + "[" + std::to_string(i) + "] is not finite");
     if (i > 0 && !(s[i] > s[i - 1]))
       throw std::invalid_argument(std::string(what) + " must be strictly increasing: " + what + "[" +
-                                  std::to_string(i) + "] = " + num(s[i]) + " after " + num(s[i - 1]));
+                                  std::to_string(i) + "] = " + format_number(s[i]) + " after " + format_number(s[i - 1]));
   }
 }
 
@@ -147,12 +141,12 @@ std::vector<std::vector<double>> apply_weights(const std::vector<double>& s,
 
 std::vector<double> uniform_grid(double lo, double hi, double step) {
   if (!std::isfinite(lo) || !std::isfinite(hi) || !std::isfinite(step))
-    throw std::invalid_argument("uniform_grid: non-finite bound or step (lo " + num(lo) + ", hi " + num(hi) +
-                                ", step " + num(step) + ")");
-  if (!(step > 0)) throw std::invalid_argument("uniform_grid: step must be positive, got " + num(step));
-  if (hi < lo) throw std::invalid_argument("uniform_grid: hi " + num(hi) + " < lo " + num(lo));
+    throw std::invalid_argument("uniform_grid: non-finite bound or step (lo " + format_number(lo) + ", hi " + format_number(hi) +
+                                ", step " + format_number(step) + ")");
+  if (!(step > 0)) throw std::invalid_argument("uniform_grid: step must be positive, got " + format_number(step));
+  if (hi < lo) throw std::invalid_argument("uniform_grid: hi " + format_number(hi) + " < lo " + format_number(lo));
   const double span = (hi - lo) / step;
-  if (span > 1e8) throw std::invalid_argument("uniform_grid: more than 1e8 points (" + num(span) + ")");
+  if (span > 1e8) throw std::invalid_argument("uniform_grid: more than 1e8 points (" + format_number(span) + ")");
   const size_t n = static_cast<size_t>(std::floor(span + 1e-9)) + 1;
   std::vector<double> g(n);
   for (size_t i = 0; i < n; ++i) g[i] = lo + static_cast<double>(i) * step;
@@ -167,7 +161,7 @@ double damping_factor(const Damping& d, double s, double s_max) {
     case Damping::None:
       return 1.0;
     case Damping::Lorch: {
-      if (!(s_max > 0)) throw std::invalid_argument("Lorch damping needs s_max > 0, got " + num(s_max));
+      if (!(s_max > 0)) throw std::invalid_argument("Lorch damping needs s_max > 0, got " + format_number(s_max));
       if (std::fabs(s) >= s_max) return 0.0;
       return sinc(kPi * s / s_max);
     }
@@ -175,7 +169,7 @@ double damping_factor(const Damping& d, double s, double s_max) {
       return std::exp(-d.b * s * s);
     case Damping::ModifiedLorch: {
       // Soper & Barney 2011: 3(sin x − x cos x)/x³, x = 2πsΔ (the transform of a 3-D top hat).
-      if (!(s_max > 0)) throw std::invalid_argument("modified Lorch damping needs s_max > 0, got " + num(s_max));
+      if (!(s_max > 0)) throw std::invalid_argument("modified Lorch damping needs s_max > 0, got " + format_number(s_max));
       if (std::fabs(s) >= s_max) return 0.0;
       constexpr double kFirstZero = 4.4934094579090642;  // tan x = x
       const double delta = d.delta > 0 ? d.delta : kFirstZero / (2 * kPi * s_max);
@@ -317,7 +311,7 @@ std::vector<std::vector<double>> sine_transform_s_to_r_batch(const std::vector<d
   if (s.size() < 2)
     throw std::invalid_argument("sine transform: need at least 2 s nodes, got " + std::to_string(s.size()));
   check_increasing(s, "s");
-  if (s.front() < 0) throw std::invalid_argument("sine transform: s[0] = " + num(s.front()) + " < 0");
+  if (s.front() < 0) throw std::invalid_argument("sine transform: s[0] = " + format_number(s.front()) + " < 0");
   for (size_t m = 0; m < phis.size(); ++m)
     if (phis[m].size() != s.size())
       throw std::invalid_argument("sine transform: phi " + std::to_string(m) + " has " +
@@ -325,8 +319,8 @@ std::vector<std::vector<double>> sine_transform_s_to_r_batch(const std::vector<d
                                   " s nodes");
   const double tol = 1e-9 * std::max(1.0, std::fabs(s.back()));
   if (!std::isfinite(s_max) || s_max <= s.front() || s_max > s.back() + tol)
-    throw std::invalid_argument("sine transform: s_max " + num(s_max) + " is outside (" + num(s.front()) +
-                                ", " + num(s.back()) + "] of the s grid");
+    throw std::invalid_argument("sine transform: s_max " + format_number(s_max) + " is outside (" + format_number(s.front()) +
+                                ", " + format_number(s.back()) + "] of the s grid");
   // Nodes up to s_max; the interval holding s_max is cut there (ψ interpolated linearly).
   size_t n = 0;
   while (n < s.size() && s[n] <= s_max + tol) ++n;
@@ -370,7 +364,7 @@ std::vector<std::vector<double>> structure_factors_from_bins(const std::vector<d
                                                              double rho0, const std::vector<double>& s,
                                                              bool r_window) {
   if (!(rho0 > 0) || !std::isfinite(rho0))
-    throw std::invalid_argument("structure factor from g(r): rho0 must be positive, got " + num(rho0));
+    throw std::invalid_argument("structure factor from g(r): rho0 must be positive, got " + format_number(rho0));
   for (size_t m = 0; m < gs.size(); ++m)
     if (gs[m].size() != r.size())
       throw std::invalid_argument("structure factor from g(r): g " + std::to_string(m) + " has " +
@@ -416,8 +410,8 @@ std::vector<double> structure_factor_from_g(const std::vector<double>& r, const 
   for (size_t i = 1; i < r.size(); ++i)
     if (std::fabs((r[i] - r[i - 1]) - dr) > 1e-6 * dr)
       throw std::invalid_argument("structure_factor_from_g: r bins are not uniform at index " + std::to_string(i) +
-                                  " (spacing " + num(r[i] - r[i - 1]) + " vs " + num(dr) + ")");
-  if (r.front() < 0) throw std::invalid_argument("structure_factor_from_g: r[0] = " + num(r.front()) + " < 0");
+                                  " (spacing " + format_number(r[i] - r[i - 1]) + " vs " + format_number(dr) + ")");
+  if (r.front() < 0) throw std::invalid_argument("structure_factor_from_g: r[0] = " + format_number(r.front()) + " < 0");
   if (g.size() != r.size())
     throw std::invalid_argument("structure_factor_from_g: " + std::to_string(g.size()) + " g values for " +
                                 std::to_string(r.size()) + " bins");
@@ -429,12 +423,11 @@ std::vector<double> structure_factor_from_g(const std::vector<double>& r, const 
   return std::move(detail::structure_factors_from_bins(r, shell, r.back() + 0.5 * dr, {g}, rho0, s, r_window)[0]);
 }
 
-
 // ---------------------------------------------------------------------------------------------------
 
 double termination_kernel(double x, double s_max, const Damping& d) {
   if (!(s_max > 0) || !std::isfinite(s_max))
-    throw std::invalid_argument("termination kernel: s_max must be positive, got " + num(s_max));
+    throw std::invalid_argument("termination kernel: s_max must be positive, got " + format_number(s_max));
   if (d.kind == Damping::None) return 2 * s_max * sinc(2 * kPi * s_max * x);
   // P(x) = 2 ∫₀^{s_max} D(s) cos(2πsx) ds, 16-point Gauss–Legendre (exact to degree 31) on panels of
   // at most one period of the cosine (Taylor remainder ~π³²/32! ≈ 3e-20), and at least 4 panels for D.
@@ -470,14 +463,14 @@ std::vector<double> terminate_real_space(const std::vector<double>& r, const std
   if (r.size() < 2)
     throw std::invalid_argument("terminate_real_space: need at least 2 r points, got " + std::to_string(r.size()));
   check_increasing(r, "r");
-  if (r.front() < 0) throw std::invalid_argument("terminate_real_space: r[0] = " + num(r.front()) + " < 0");
+  if (r.front() < 0) throw std::invalid_argument("terminate_real_space: r[0] = " + format_number(r.front()) + " < 0");
   if (!(s_max > 0) || !std::isfinite(s_max))
-    throw std::invalid_argument("terminate_real_space: s_max must be positive, got " + num(s_max));
+    throw std::invalid_argument("terminate_real_space: s_max must be positive, got " + format_number(s_max));
   double dr = (r.back() - r.front()) / static_cast<double>(r.size() - 1);
   for (size_t i = 1; i < r.size(); ++i)
     if (std::fabs((r[i] - r[i - 1]) - dr) > 1e-6 * dr)
       throw std::invalid_argument("terminate_real_space: r is not uniform at index " + std::to_string(i) +
-                                  " (spacing " + num(r[i] - r[i - 1]) + " vs " + num(dr) + ")");
+                                  " (spacing " + format_number(r[i] - r[i - 1]) + " vs " + format_number(dr) + ")");
   // Extended grid: virtual points below r[0] at the same spacing with G = G₀ r/r₀ (linear to G(0) = 0),
   // as long as their cells [r − Δr/2, r + Δr/2] stay above 0.
   const size_t extra = static_cast<size_t>(std::max(0.0, std::floor(r.front() / dr - 0.5 + 1e-9)));

@@ -17,6 +17,7 @@
 
 #include "build_phosphate_detail.hpp"
 #include "sedpdf/structures/constants.hpp"
+#include "sedpdf/structures/error.hpp"
 
 namespace sedpdf {
 
@@ -148,12 +149,6 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-std::string num(double v, int prec = 4) {
-  std::ostringstream s;
-  s << std::setprecision(prec) << v;
-  return s.str();
-}
-
 // The atoms of the annealing stage and their fixed bonds.
 struct Setup {
   Box box;
@@ -232,11 +227,11 @@ long ligand_count(const AtomModel& a) {
 PhosphateBuildResult build_phosphate_glass(const PhosphateBuildOptions& opt) {
   const auto t0 = std::chrono::steady_clock::now();
   if (!(opt.density_g_cm3 >= 2.0 && opt.density_g_cm3 <= 3.5))
-    throw std::invalid_argument("density " + num(opt.density_g_cm3) +
+    throw std::invalid_argument("density " + format_number(opt.density_g_cm3, 4) +
                                 " g/cm³ is outside the 2.0–3.5 g/cm³ this builder supports (phosphate glasses: "
                                 "2.2–3.0; BRIEF: 2.5–2.7)");
   if (!(opt.n_atoms >= 1) || !(opt.n_atoms <= 1e6))
-    throw std::invalid_argument("number of atoms " + num(opt.n_atoms, 8) + " must be between 1 and 10⁶");
+    throw std::invalid_argument("number of atoms " + format_number(opt.n_atoms, 8) + " must be between 1 and 10⁶");
   if (opt.anneal_steps < 0 || opt.bias_cycles < 0 || opt.max_relax_steps < 0)
     throw std::invalid_argument("anneal_steps, bias_cycles and max_relax_steps must be >= 0");
 
@@ -254,8 +249,8 @@ PhosphateBuildResult build_phosphate_glass(const PhosphateBuildOptions& opt) {
     for (int e = 0; e < 5; ++e) {
       info.max_count_deviation = std::max(info.max_count_deviation, std::abs(static_cast<double>(c[e]) - xi[e]));
       if (xi[e] > 0 && c[e] == 0)
-        throw std::invalid_argument(num(opt.n_atoms, 8) + " atoms are too few for this composition: " + names[e] +
-                                    " (ideal " + num(xi[e], 3) + " atoms) rounds to none");
+        throw std::invalid_argument(format_number(opt.n_atoms, 8) + " atoms are too few for this composition: " + names[e] +
+                                    " (ideal " + format_number(xi[e], 3) + " atoms) rounds to none");
     }
   }
   const PhosphateBondBudget b = phosphate_bond_budget(n);
@@ -269,9 +264,9 @@ PhosphateBuildResult build_phosphate_glass(const PhosphateBuildOptions& opt) {
   info.box_length_A = box.L;
   if (box.L < kPhosphateMinBox) {
     const double need = std::ceil(static_cast<double>(n.total()) * std::pow(kPhosphateMinBox / box.L, 3));
-    throw std::invalid_argument(num(opt.n_atoms, 8) + " atoms are too few: the box would be " + num(box.L) +
-                                " Å wide and the builder needs at least " + num(kPhosphateMinBox) + " Å (about " +
-                                num(need, 8) + " atoms at " + num(opt.density_g_cm3) + " g/cm³)");
+    throw std::invalid_argument(format_number(opt.n_atoms, 8) + " atoms are too few: the box would be " + format_number(box.L, 4) +
+                                " Å wide and the builder needs at least " + format_number(kPhosphateMinBox, 4) + " Å (about " +
+                                format_number(need, 8) + " atoms at " + format_number(opt.density_g_cm3, 4) + " g/cm³)");
   }
 
   Rng rng(opt.seed);

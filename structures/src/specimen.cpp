@@ -10,6 +10,7 @@
 
 #include "sedpdf/structures/analysis.hpp"
 #include "sedpdf/structures/constants.hpp"
+#include "sedpdf/structures/error.hpp"
 #include "specimen_hash.hpp"
 
 namespace sedpdf {
@@ -25,20 +26,14 @@ constexpr int64_t kIndexLimit = (int64_t{1} << 19) - 4;  // tile indices are pac
   throw std::invalid_argument("specimen: " + field + ": " + what);
 }
 
-std::string num(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
-
 void require_positive(const std::string& field, double v, const char* unit) {
-  if (!(v > 0) || !std::isfinite(v)) bad(field, "must be a positive number (" + std::string(unit) + "), got " + num(v));
+  if (!(v > 0) || !std::isfinite(v)) bad(field, "must be a positive number (" + std::string(unit) + "), got " + format_number(v, 6));
 }
 
 void require_in_field(const std::string& field, double x, double y, double fx, double fy) {
   if (!(x >= 0 && x <= fx && y >= 0 && y <= fy))
-    bad(field, "point (" + num(x / 10) + " nm, " + num(y / 10) + " nm) lies outside the field 0.." + num(fx / 10) +
-                   " × 0.." + num(fy / 10) + " nm");
+    bad(field, "point (" + format_number(x / 10, 6) + " nm, " + format_number(y / 10, 6) + " nm) lies outside the field 0.." + format_number(fx / 10, 6) +
+                   " × 0.." + format_number(fy / 10, 6) + " nm");
 }
 
 }  // namespace
@@ -49,7 +44,7 @@ void require_in_field(const std::string& field, double x, double y, double fx, d
 
 void OverlapRule::set(Element a, Element b, double d) {
   if (!(d >= 0) || !std::isfinite(d))
-    throw std::invalid_argument("minimum distance " + a.symbol() + "-" + b.symbol() + " = " + num(d) +
+    throw std::invalid_argument("minimum distance " + a.symbol() + "-" + b.symbol() + " = " + format_number(d, 6) +
                                 " Å is not a distance");
   explicit_pairs[{std::min(a.z(), b.z()), std::max(a.z(), b.z())}] = d;
 }
@@ -78,7 +73,7 @@ Structure rsa_model(const std::vector<RsaSpecies>& species, double box, uint64_t
   if (total == 0) bad("rsa count", "must be at least 1");
   const double eta = vol / (box * box * box);
   if (eta > 0.3)
-    bad("rsa", "packing fraction " + num(eta) + " of " + std::to_string(total) + " spheres in a " + num(box) +
+    bad("rsa", "packing fraction " + format_number(eta, 6) + " of " + std::to_string(total) + " spheres in a " + format_number(box, 6) +
                    " Å cube exceeds 0.3 (RSA jams at ≈ 0.38)");
   Structure s;
   s.title = "RSA packing";
@@ -142,7 +137,7 @@ Structure amorphous_carbon_model(double density_g_cm3, double box, double min_di
   const size_t count = static_cast<size_t>(std::llround(n));
   require_positive("film min_distance", min_distance, "Å");
   Structure s = rsa_model({{c, std::max<size_t>(count, 1), min_distance / 2}}, box, seed);
-  s.title = "amorphous carbon (RSA hard spheres, d = " + num(min_distance) + " Å)";
+  s.title = "amorphous carbon (RSA hard spheres, d = " + format_number(min_distance, 6) + " Å)";
   return s;
 }
 
@@ -168,7 +163,7 @@ Specimen::Specimen(SpecimenSpec spec) : spec_(std::move(spec)) {
     if (!ph.model.cell.fully_periodic() || !(ph.model.cell.volume() > 0))
       bad(f, "its model must be fully periodic with a positive cell volume (it is tiled)");
     if (!(ph.tile_size >= 0) || !std::isfinite(ph.tile_size))
-      bad(f + " tile size", "must be >= 0 Å (0 = the model cell), got " + num(ph.tile_size));
+      bad(f + " tile size", "must be >= 0 Å (0 = the model cell), got " + format_number(ph.tile_size, 6));
   }
   auto check_phase = [&](const std::string& field, int p) {
     if (p < 0 || p >= nph) bad(field, "phase index " + std::to_string(p) + " out of range 0.." + std::to_string(nph - 1));
@@ -183,10 +178,10 @@ Specimen::Specimen(SpecimenSpec spec) : spec_(std::move(spec)) {
       break;
     case ThicknessGeometry::Kind::Wedge:
       if (!(t.thickness_min >= 0) || !std::isfinite(t.thickness_min))
-        bad("thickness min", "must be >= 0 Å, got " + num(t.thickness_min));
+        bad("thickness min", "must be >= 0 Å, got " + format_number(t.thickness_min, 6));
       require_positive("thickness max", t.thickness_max, "Å");
       if (t.thickness_max < t.thickness_min)
-        bad("thickness max", num(t.thickness_max) + " Å is below thickness min " + num(t.thickness_min) + " Å");
+        bad("thickness max", format_number(t.thickness_max, 6) + " Å is below thickness min " + format_number(t.thickness_min, 6) + " Å");
       if (!std::isfinite(t.angle_deg)) bad("thickness angle", "not finite");
       max_thickness_ = t.thickness_max;
       break;
@@ -218,8 +213,8 @@ Specimen::Specimen(SpecimenSpec spec) : spec_(std::move(spec)) {
       require_in_field("half-spaces point", g.x, g.y, s.field_x, s.field_y);
       if (!std::isfinite(g.normal_angle_deg)) bad("half-spaces normal angle", "not finite");
       if (!(std::fabs(g.inclination_deg) < 89.0))
-        bad("half-spaces inclination", "must lie within ±89°, got " + num(g.inclination_deg));
-      if (!(g.width >= 0) || !std::isfinite(g.width)) bad("half-spaces width", "must be >= 0 Å, got " + num(g.width));
+        bad("half-spaces inclination", "must lie within ±89°, got " + format_number(g.inclination_deg, 6));
+      if (!(g.width >= 0) || !std::isfinite(g.width)) bad("half-spaces width", "must be >= 0 Å, got " + format_number(g.width, 6));
       require_positive("half-spaces graded cell", g.graded_cell, "Å");
       const double phi = g.normal_angle_deg * kDeg, beta = g.inclination_deg * kDeg;
       normal_ = Vec3(std::cos(phi) * std::cos(beta), std::sin(phi) * std::cos(beta), std::sin(beta));
@@ -236,7 +231,7 @@ Specimen::Specimen(SpecimenSpec spec) : spec_(std::move(spec)) {
                                      std::to_string(g.voronoi_phases.size()) + " phases");
       double sum = 0;
       for (double f : fr) {
-        if (!(f >= 0) || !std::isfinite(f)) bad("voronoi fractions", "must be >= 0, got " + num(f));
+        if (!(f >= 0) || !std::isfinite(f)) bad("voronoi fractions", "must be >= 0, got " + format_number(f, 6));
         sum += f;
       }
       if (!(sum > 0)) bad("voronoi fractions", "sum to zero");
@@ -246,7 +241,7 @@ Specimen::Specimen(SpecimenSpec spec) : spec_(std::move(spec)) {
       // mean cell area 1/λ = π d²/4 = G²
       voronoi_cell_ = g.mean_size * std::sqrt(kPi) / 2.0;
       if (s.field_x / voronoi_cell_ > 1e6 || s.field_y / voronoi_cell_ > 1e6)
-        bad("voronoi mean size", num(g.mean_size) + " Å is too small for the field");
+        bad("voronoi mean size", format_number(g.mean_size, 6) + " Å is too small for the field");
       break;
     }
   }
@@ -259,16 +254,16 @@ Specimen::Specimen(SpecimenSpec spec) : spec_(std::move(spec)) {
     if (!std::isfinite(inc.z)) bad(f + " z", "not finite");
   }
 
-  if (!(s.tile_jitter >= 0 && s.tile_jitter <= 0.4)) bad("tile jitter", "must lie in 0..0.4, got " + num(s.tile_jitter));
+  if (!(s.tile_jitter >= 0 && s.tile_jitter <= 0.4)) bad("tile jitter", "must lie in 0..0.4, got " + format_number(s.tile_jitter, 6));
   // Film.
   const CarbonFilmSpec& fm = s.film;
   if (!(fm.thickness >= 0) || !std::isfinite(fm.thickness))
-    bad("film thickness", "must be >= 0 Å, got " + num(fm.thickness));
+    bad("film thickness", "must be >= 0 Å, got " + format_number(fm.thickness, 6));
   if (fm.thickness > 0) {
     require_positive("film density", fm.density_g_cm3, "g/cm³");
     require_positive("film box", fm.box, "Å");
     require_positive("film min distance", fm.min_distance, "Å");
-    if (fm.box < 4 * fm.min_distance) bad("film box", num(fm.box) + " Å is smaller than 4 × the minimum distance");
+    if (fm.box < 4 * fm.min_distance) bad("film box", format_number(fm.box, 6) + " Å is smaller than 4 × the minimum distance");
     film_model_ = amorphous_carbon_model(fm.density_g_cm3, fm.box, fm.min_distance, hash_keys(s.seed, {kFilm}));
   }
   // Half-space reference height (needs z0 and the largest thickness).
@@ -288,9 +283,9 @@ Specimen::Specimen(SpecimenSpec spec) : spec_(std::move(spec)) {
     const double shape = std::sqrt((1 + 2 * spec_.tile_jitter) * (1 + 2 * spec_.tile_jitter) + 2.0);
     tg.size = tile > 0 ? tile : w / shape;
     if (tg.size * shape > w * (1 + 1e-12))
-      bad("tile size " + num(tile / 10) + " nm",
-          "too large for a model cell " + num(w / 10) + " nm wide: the largest tile, (1 + 2·jitter)T × T × T, must fit "
-          "in the cell's inscribed sphere, T <= " + num(w / shape / 10) + " nm (jitter " + num(spec_.tile_jitter) + ")");
+      bad("tile size " + format_number(tile / 10, 6) + " nm",
+          "too large for a model cell " + format_number(w / 10, 6) + " nm wide: the largest tile, (1 + 2·jitter)T × T × T, must fit "
+          "in the cell's inscribed sphere, T <= " + format_number(w / shape / 10, 6) + " nm (jitter " + format_number(spec_.tile_jitter, 6) + ")");
     for (const Atom& a : m.atoms) {
       Fractional f = m.cell.fractionalize(a.pos);
       for (int k = 0; k < 3; ++k) {
@@ -336,11 +331,11 @@ Specimen::Specimen(SpecimenSpec spec) : spec_(std::move(spec)) {
   for (size_t p = 0; p < tiles_.size(); ++p) {
     const double T = tiles_[p].size;
     const std::string f = p < s.phases.size() ? "phase '" + s.phases[p].name + "' tile size" : "film tile size";
-    if (!(T >= 5.0)) bad(f, num(T) + " Å is below 5 Å");
+    if (!(T >= 5.0)) bad(f, format_number(T, 6) + " Å is below 5 Å");
     const double zext = z0() + max_thickness_;
     if (s.field_x / T > static_cast<double>(kIndexLimit) / 2 || s.field_y / T > static_cast<double>(kIndexLimit) / 2 ||
         zext / T > static_cast<double>(kIndexLimit) / 2)
-      bad(f, num(T) + " Å is too small for a field of " + num(s.field_x) + " × " + num(s.field_y) + " Å");
+      bad(f, format_number(T, 6) + " Å is too small for a field of " + format_number(s.field_x, 6) + " × " + format_number(s.field_y, 6) + " Å");
   }
   const size_t ne = elements_.size();
   dmin_.assign(ne * ne, 0.0);
@@ -507,7 +502,7 @@ VoronoiDomain Specimen::voronoi_nearest(double x, double y) const {
     const double rg = static_cast<double>(r) * G;
     if (best <= rg * rg) return dom;
   }
-  throw std::runtime_error("specimen: no Voronoi seed found near (" + num(x) + ", " + num(y) + ") Å");
+  throw std::runtime_error("specimen: no Voronoi seed found near (" + format_number(x, 6) + ", " + format_number(y, 6) + ") Å");
 }
 
 VoronoiDomain Specimen::voronoi_domain(double x, double y) const {

@@ -2,6 +2,8 @@
 // footprint), field rasters, volumes, and the HDF5 layout of specimen_truth.hpp.
 #include "sedpdf/structures/specimen_truth.hpp"
 
+#include "sedpdf/structures/error.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -10,12 +12,6 @@
 namespace sedpdf {
 
 namespace {
-
-std::string num(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
 
 void finish(GroundTruth& g) {
   const size_t n = g.thickness_total.size(), np = g.thickness.size();
@@ -47,19 +43,19 @@ GroundTruth empty_truth(const Specimen& s) {
 GroundTruth compute_ground_truth(const Specimen& s, const ScanGrid& grid, double probe_fwhm) {
   if (grid.nx == 0 || grid.ny == 0) throw std::invalid_argument("ground truth: the scan grid is empty");
   if (!(grid.step_x > 0) || !(grid.step_y > 0) || !std::isfinite(grid.step_x) || !std::isfinite(grid.step_y))
-    throw std::invalid_argument("ground truth: scan steps must be positive (Å), got " + num(grid.step_x) + ", " +
-                                num(grid.step_y));
+    throw std::invalid_argument("ground truth: scan steps must be positive (Å), got " + format_number(grid.step_x, 6) + ", " +
+                                format_number(grid.step_y, 6));
   if (!(probe_fwhm >= 0) || !std::isfinite(probe_fwhm))
-    throw std::invalid_argument("ground truth: probe FWHM must be >= 0 Å, got " + num(probe_fwhm));
+    throw std::invalid_argument("ground truth: probe FWHM must be >= 0 Å, got " + format_number(probe_fwhm, 6));
   const double fx = s.spec().field_x, fy = s.spec().field_y;
   for (double x : {grid.x(0), grid.x(grid.nx - 1)})
     if (!(x >= 0 && x <= fx))
-      throw std::invalid_argument("ground truth: scan x = " + num(x / 10) + " nm lies outside the field 0.." +
-                                  num(fx / 10) + " nm");
+      throw std::invalid_argument("ground truth: scan x = " + format_number(x / 10, 6) + " nm lies outside the field 0.." +
+                                  format_number(fx / 10, 6) + " nm");
   for (double y : {grid.y(0), grid.y(grid.ny - 1)})
     if (!(y >= 0 && y <= fy))
-      throw std::invalid_argument("ground truth: scan y = " + num(y / 10) + " nm lies outside the field 0.." +
-                                  num(fy / 10) + " nm");
+      throw std::invalid_argument("ground truth: scan y = " + format_number(y / 10, 6) + " nm lies outside the field 0.." +
+                                  format_number(fy / 10, 6) + " nm");
   GroundTruth g = empty_truth(s);
   g.probe_fwhm = probe_fwhm;
   for (size_t i = 0; i < grid.nx; ++i) g.x.push_back(grid.x(i));
@@ -102,12 +98,12 @@ GroundTruth compute_ground_truth(const Specimen& s, const ScanGrid& grid, double
 
 GroundTruth field_maps(const Specimen& s, double step) {
   if (!(step > 0) || !std::isfinite(step))
-    throw std::invalid_argument("field maps: pixel step must be positive (Å), got " + num(step));
+    throw std::invalid_argument("field maps: pixel step must be positive (Å), got " + format_number(step, 6));
   const double fx = s.spec().field_x, fy = s.spec().field_y;
   const double nxd = std::ceil(fx / step - 1e-9), nyd = std::ceil(fy / step - 1e-9);
   if (nxd > 4096 || nyd > 4096)
-    throw std::invalid_argument("field maps: a step of " + num(step / 10) + " nm gives " + num(nxd) + " × " +
-                                num(nyd) + " pixels (at most 4096 per axis)");
+    throw std::invalid_argument("field maps: a step of " + format_number(step / 10, 6) + " nm gives " + format_number(nxd, 6) + " × " +
+                                format_number(nyd, 6) + " pixels (at most 4096 per axis)");
   const size_t nx = static_cast<size_t>(nxd), ny = static_cast<size_t>(nyd);
   GroundTruth g = empty_truth(s);
   for (size_t i = 0; i < nx; ++i) g.x.push_back((static_cast<double>(i) + 0.5) * step);
@@ -160,7 +156,7 @@ void write_ground_truth(H5Writer& h5, const GroundTruth& t, const std::string& g
 
 SpecimenVolumes specimen_volumes(const Specimen& s, double step) {
   if (!(step > 0) || !std::isfinite(step))
-    throw std::invalid_argument("specimen volumes: step must be positive (Å), got " + num(step));
+    throw std::invalid_argument("specimen volumes: step must be positive (Å), got " + format_number(step, 6));
   const double fx = s.spec().field_x, fy = s.spec().field_y;
   const size_t nx = static_cast<size_t>(std::ceil(fx / step - 1e-9)), ny = static_cast<size_t>(std::ceil(fy / step - 1e-9));
   const size_t np = s.phase_count();

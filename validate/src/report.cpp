@@ -16,6 +16,7 @@
 #include <stdexcept>
 
 #include "sedpdf/structures/atomic_file.hpp"
+#include "sedpdf/structures/error.hpp"
 
 extern char** environ;
 
@@ -74,14 +75,6 @@ std::string csv_cell(const std::string& s) {
   return o + "\"";
 }
 
-std::string num(double v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  char b[32];
-  std::snprintf(b, sizeof b, "%.10g", v);
-  return b;
-}
-
 std::string num6(double v) {
   if (std::isnan(v)) return "nan";
   char b[32];
@@ -89,7 +82,7 @@ std::string num6(double v) {
   return b;
 }
 
-std::string json_num(double v) { return std::isfinite(v) ? num(v) : "null"; }
+std::string json_num(double v) { return std::isfinite(v) ? format_number(v) : "null"; }
 
 std::string json_array(const std::vector<double>& v) {
   std::string o = "[";
@@ -100,7 +93,7 @@ std::string json_array(const std::vector<double>& v) {
 void write_matrix_csv(const std::string& path, const std::vector<double>& v, std::size_t nx, std::size_t ny) {
   write_text_atomically(path, [&](std::ostream& out) {
     for (std::size_t j = 0; j < ny; ++j) {
-      for (std::size_t i = 0; i < nx; ++i) out << (i ? "," : "") << num(v[j * nx + i]);
+      for (std::size_t i = 0; i < nx; ++i) out << (i ? "," : "") << format_number(v[j * nx + i]);
       out << '\n';
     }
   });
@@ -341,7 +334,7 @@ ReportOutcome ReportWriter::write(const std::string& directory, const ReportOpti
           for (const Series& s : f.series) {
             const int si = index_in_panel[static_cast<std::size_t>(s.panel)]++;
             for (std::size_t i = 0; i < s.x.size(); ++i)
-              o << s.panel << ',' << si << ',' << num(s.x[i]) << ',' << num(s.y[i]) << '\n';
+              o << s.panel << ',' << si << ',' << format_number(s.x[i]) << ',' << format_number(s.y[i]) << '\n';
           }
         });
         figure_csvs[k].push_back(csv);
@@ -374,7 +367,7 @@ ReportOutcome ReportWriter::write(const std::string& directory, const ReportOpti
       } else if (f.kind == "scree") {
         const std::string csv = f.name + ".csv";
         write_text_atomically((tmp / "figures" / csv).string(), [&](std::ostream& o) {
-          for (std::size_t i = 0; i < f.values.size(); ++i) o << (i + 1) << ',' << num(f.values[i]) << '\n';
+          for (std::size_t i = 0; i < f.values.size(); ++i) o << (i + 1) << ',' << format_number(f.values[i]) << '\n';
         });
         figure_csvs[k].push_back(csv);
         spec << ", \"csv\": " << json_escape(csv) << ", \"n_significant\": " << f.n_significant

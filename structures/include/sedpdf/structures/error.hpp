@@ -1,6 +1,7 @@
 // sedpdf/structures/error.hpp — the one exception type for bad input: it names the file, the line (when
 // there is one) and the field, so a user can find the problem without a debugger.
 #pragma once
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -27,5 +28,13 @@ class InputError : public std::runtime_error {
   size_t line_;
   std::string field_;
 };
+
+/// `v` as text with `significant_digits` significant digits (printf "%.*g"; the same text as an ostream with
+/// that precision), for error messages and metadata. 17 digits round-trip any double.
+inline std::string format_number(double v, int significant_digits = 10) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*g", significant_digits, v);
+  return buf;
+}
 
 }  // namespace sedpdf
