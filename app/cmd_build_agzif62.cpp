@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "output_files.hpp"
 #include "sedpdf/simulate/bragg_check.hpp"
 #include "sedpdf/simulate/partial_pdf.hpp"
 #include "sedpdf/simulate/scattering_factors.hpp"
@@ -45,18 +46,6 @@ constexpr double kPeakSearch = 0.25;  // Å, half-width of the window searched a
 // Boxes below this edge (Å) resolve S(s) no better than 1/L > fwhm_limit/2: the Bragg check is then only
 // indicative (docs/builders.md).
 constexpr double kBraggMinBox = 40.0;
-
-std::string fmt(double v, int prec) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(prec) << v;
-  return s.str();
-}
-
-// Output file next to `out`: "<dir>/<stem><suffix>".
-std::string sibling(const std::string& out, const std::string& suffix) {
-  const fs::path p(out);
-  return (p.parent_path() / (p.stem().string() + suffix)).string();
-}
 
 void check_writable(const std::string& path) {
   const fs::path p(path);
@@ -125,8 +114,8 @@ void run(const Args& a, std::ostream& out) {
                          "use " + std::to_string(a.zn / 4 * 4) + " or " + std::to_string(a.zn / 4 * 4 + 4));
   if (!std::isfinite(a.density) || a.density < kAgZif62MinDensity || a.density > kAgZif62MaxDensity)
     throw InputError("", 0, "--density",
-                     fmt(a.density, 4) + " g/cm³ is outside the range the builder supports, " +
-                         fmt(kAgZif62MinDensity, 2) + "–" + fmt(kAgZif62MaxDensity, 2) +
+                     fixed(a.density, 4) + " g/cm³ is outside the range the builder supports, " +
+                         fixed(kAgZif62MinDensity, 2) + "–" + fixed(kAgZif62MaxDensity, 2) +
                          " g/cm³ (glass ≈ 1.55–1.60, crystal ≈ 1.26–1.28)");
   if (a.output.empty()) throw InputError("", 0, "-o", "an output file is required");
   format_from_path(a.output);  // throws for an unknown extension
@@ -162,44 +151,44 @@ void run(const Args& a, std::ostream& out) {
   if (a.switches != 40) rep << " --switches-per-zn " << a.switches;
   if (a.anneal != 5000) rep << " --anneal-steps " << a.anneal;
   rep << " -o " << fs::path(a.output).filename().string() << "\n";
-  rep << "model:      " << s.size() << " atoms, " << s.formula() << ", cubic box " << fmt(bi.box_A, 4) << " Å, "
-      << fmt(s.mass_density_g_cm3(), 4) << " g/cm³ (target " << a.density << ")\n";
+  rep << "model:      " << s.size() << " atoms, " << s.formula() << ", cubic box " << fixed(bi.box_A, 4) << " Å, "
+      << fixed(s.mass_density_g_cm3(), 4) << " g/cm³ (target " << a.density << ")\n";
   rep << "linkers:    " << bi.n_im << " Im + " << bi.n_bim << " bIm (bIm per Zn "
-      << fmt(static_cast<double>(bi.n_bim) / bi.n_zn, 4) << ")\n";
-  rep << "build:      " << fmt(t_build, 1) << " s wall (network " << fmt(bi.seconds_network, 1) << " s, relaxation "
-      << fmt(bi.seconds_relax, 1) << " s)\n";
-  rep << "network:    Zn–Zn link target " << fmt(bi.network_link_target_A, 3) << " Å (ideal Im span "
-      << fmt(bi.link_length_A, 3) << " Å), mean " << fmt(bi.network_mean_link_A, 3) << " Å (rms deviation from target "
-      << fmt(bi.network_rms_link_dev_A, 3) << "), Zn–Zn–Zn " << fmt(bi.network_mean_angle_deg, 1)
-      << " ± " << fmt(bi.network_sd_angle_deg, 1) << "°, bond switches " << bi.switches_accepted << "/"
+      << fixed(static_cast<double>(bi.n_bim) / bi.n_zn, 4) << ")\n";
+  rep << "build:      " << fixed(t_build, 1) << " s wall (network " << fixed(bi.seconds_network, 1) << " s, relaxation "
+      << fixed(bi.seconds_relax, 1) << " s)\n";
+  rep << "network:    Zn–Zn link target " << fixed(bi.network_link_target_A, 3) << " Å (ideal Im span "
+      << fixed(bi.link_length_A, 3) << " Å), mean " << fixed(bi.network_mean_link_A, 3) << " Å (rms deviation from target "
+      << fixed(bi.network_rms_link_dev_A, 3) << "), Zn–Zn–Zn " << fixed(bi.network_mean_angle_deg, 1)
+      << " ± " << fixed(bi.network_sd_angle_deg, 1) << "°, bond switches " << bi.switches_accepted << "/"
       << bi.switches_attempted << " accepted\n";
   rep << "rings:      smallest ring through each Zn–Zn–Zn angle:";
   for (size_t k = 3; k < bi.ring_counts.size(); ++k) rep << " " << k << ":" << bi.ring_counts[k];
   rep << "\nrelaxation: " << bi.relax_steps << " FIRE steps, " << bi.fixup_rounds << " fix-up rounds, E = "
-      << fmt(bi.final_energy, 2) << ", largest overlap below σ " << fmt(bi.max_overlap_A, 3) << " Å\n";
+      << fixed(bi.final_energy, 2) << ", largest overlap below σ " << fixed(bi.max_overlap_A, 3) << " Å\n";
 
   std::string distributions, pdf_csv, sk_csv;
   if (!a.no_analysis) {
     const ZifStructureStats zs = analyse_zif_structure(s);
     rep << "\n[ZIF structure]\n";
-    rep << "Zn with exactly 4 N within 2.3 Å: " << fmt(100 * zs.frac_zn_four_n, 2) << " %   (CN distribution:";
+    rep << "Zn with exactly 4 N within 2.3 Å: " << fixed(100 * zs.frac_zn_four_n, 2) << " %   (CN distribution:";
     for (size_t k = 0; k < zs.zn_cn_fraction.size(); ++k)
-      if (zs.zn_cn_fraction[k] > 0) rep << " " << k << ":" << fmt(zs.zn_cn_fraction[k], 4);
+      if (zs.zn_cn_fraction[k] > 0) rep << " " << k << ":" << fixed(zs.zn_cn_fraction[k], 4);
     rep << ")\n";
-    rep << "Zn–N:       mean " << fmt(zs.mean_zn_n, 4) << " Å, sd " << fmt(zs.sd_zn_n, 4) << ", range "
-        << fmt(zs.min_zn_n, 3) << "–" << fmt(zs.max_zn_n, 3) << " Å (" << zs.n_zn_n << " bonds)\n";
-    rep << "N–Zn–N:     mean " << fmt(zs.mean_n_zn_n, 2) << "°, sd " << fmt(zs.sd_n_zn_n, 2) << "°\n";
-    rep << "Zn–N–C:     mean " << fmt(zs.mean_zn_n_c, 2) << "°; Zn–N off the lone pair: mean "
-        << fmt(zs.mean_lone_pair_dev, 2) << "°, max " << fmt(zs.max_lone_pair_dev, 2) << "°\n";
+    rep << "Zn–N:       mean " << fixed(zs.mean_zn_n, 4) << " Å, sd " << fixed(zs.sd_zn_n, 4) << ", range "
+        << fixed(zs.min_zn_n, 3) << "–" << fixed(zs.max_zn_n, 3) << " Å (" << zs.n_zn_n << " bonds)\n";
+    rep << "N–Zn–N:     mean " << fixed(zs.mean_n_zn_n, 2) << "°, sd " << fixed(zs.sd_n_zn_n, 2) << "°\n";
+    rep << "Zn–N–C:     mean " << fixed(zs.mean_zn_n_c, 2) << "°; Zn–N off the lone pair: mean "
+        << fixed(zs.mean_lone_pair_dev, 2) << "°, max " << fixed(zs.max_lone_pair_dev, 2) << "°\n";
     rep << "linkers:    " << zs.n_im << " Im, " << zs.n_bim << " bIm, " << zs.n_other_fragments << " other fragments; "
         << zs.n_linkers_intact << " intact (max bond deviation from the reference "
-        << fmt(zs.max_linker_bond_dev, 4) << " Å), " << zs.n_linkers_bridging << " bridging two Zn\n";
-    rep << "contacts:   shortest non-bonded heavy–heavy " << fmt(zs.min_heavy_contact, 3) << " Å ("
-        << zs.n_heavy_violations << " below 2.2 Å), with H " << fmt(zs.min_h_contact, 3) << " Å ("
+        << fixed(zs.max_linker_bond_dev, 4) << " Å), " << zs.n_linkers_bridging << " bridging two Zn\n";
+    rep << "contacts:   shortest non-bonded heavy–heavy " << fixed(zs.min_heavy_contact, 3) << " Å ("
+        << zs.n_heavy_violations << " below 2.2 Å), with H " << fixed(zs.min_h_contact, 3) << " Å ("
         << zs.n_h_violations << " below 1.8 Å)\n";
-    rep << "Zn–Zn:      first peak " << fmt(zs.zn_zn_first_peak, 3) << " Å, bridged pairs mean "
-        << fmt(zs.mean_zn_zn_bridged, 3) << " Å, Zn–Zn–Zn " << fmt(zs.mean_zn_zn_zn, 1) << " ± "
-        << fmt(zs.sd_zn_zn_zn, 1) << "°\n";
+    rep << "Zn–Zn:      first peak " << fixed(zs.zn_zn_first_peak, 3) << " Å, bridged pairs mean "
+        << fixed(zs.mean_zn_zn_bridged, 3) << " Å, Zn–Zn–Zn " << fixed(zs.mean_zn_zn_zn, 1) << " ± "
+        << fixed(zs.sd_zn_zn_zn, 1) << "°\n";
 
     // generic local structure (analyse_local_structure) with Zn–N = 2.3 Å
     LocalStructureOptions lo;
@@ -209,16 +198,16 @@ void run(const Args& a, std::ostream& out) {
     rep << "coordination   centre neighbour cutoff/Å  mean\n";
     for (const auto& c : ls.coordination)
       rep << "               " << std::left << std::setw(6) << c.centre.symbol() << " " << std::setw(9)
-          << c.neighbor.symbol() << std::right << fmt(c.cutoff, 3) << "  " << fmt(c.mean, 3) << "\n";
+          << c.neighbor.symbol() << std::right << fixed(c.cutoff, 3) << "  " << fixed(c.mean, 3) << "\n";
     rep << "bond lengths   pair       n      mean/Å   sd/Å\n";
     for (const auto& b : ls.bonds)
       rep << "               " << std::left << std::setw(8) << (b.a.symbol() + "-" + b.b.symbol()) << std::right
-          << std::setw(6) << b.lengths.n << "   " << fmt(b.lengths.mean, 4) << "  " << fmt(b.lengths.stddev, 4) << "\n";
+          << std::setw(6) << b.lengths.n << "   " << fixed(b.lengths.mean, 4) << "  " << fixed(b.lengths.stddev, 4) << "\n";
     rep << "bond angles    triplet        n     mean/°   sd/°\n";
     for (const auto& t : ls.angles)
       rep << "               " << std::left << std::setw(12)
           << (t.a.symbol() + "-" + t.centre.symbol() + "-" + t.b.symbol()) << std::right << std::setw(6)
-          << t.angles.n << "   " << fmt(t.angles.mean, 2) << "  " << fmt(t.angles.stddev, 2) << "\n";
+          << t.angles.n << "   " << fixed(t.angles.mean, 2) << "  " << fixed(t.angles.stddev, 2) << "\n";
 
     std::ostringstream dist;
     dist << "# sedpdf structure build agzif62: distributions (lengths Å, angles degrees)\n"
@@ -246,8 +235,8 @@ void run(const Args& a, std::ostream& out) {
 
     // PDFs
     const PdfPair pm = model_pdfs(s, true);
-    rep << "\n[PDFs: X-ray Q_max 22 Å⁻¹ (s_max " << fmt(s_from_q(22.0), 3)
-        << " Å⁻¹), no damping; electron s_max 2.5 Å⁻¹, exp(−0.6 s²); partials to r = " << fmt(pm.r.back(), 2)
+    rep << "\n[PDFs: X-ray Q_max 22 Å⁻¹ (s_max " << fixed(s_from_q(22.0), 3)
+        << " Å⁻¹), no damping; electron s_max 2.5 Å⁻¹, exp(−0.6 s²); partials to r = " << fixed(pm.r.back(), 2)
         << " Å]\n";
     PdfPair pr;
     if (!ref_path.empty()) {
@@ -258,10 +247,10 @@ void run(const Args& a, std::ostream& out) {
     rep << "  target/Å   model/Å" << (pr.r.empty() ? "" : "   reference/Å   difference/Å") << "\n";
     for (double t : kPeakTargets) {
       const Peak pk = highest_peak(pm.r, pm.g_xray, Window{t - kPeakSearch, t + kPeakSearch});
-      rep << "  " << std::setw(8) << fmt(t, 2) << "   " << std::setw(7) << fmt(pk.position, 3);
+      rep << "  " << std::setw(8) << fixed(t, 2) << "   " << std::setw(7) << fixed(pk.position, 3);
       if (!pr.r.empty()) {
         const Peak pq = highest_peak(pr.r, pr.g_xray, Window{t - kPeakSearch, t + kPeakSearch});
-        rep << "   " << std::setw(11) << fmt(pq.position, 3) << "   " << std::setw(12) << fmt(pk.position - pq.position, 3);
+        rep << "   " << std::setw(11) << fixed(pq.position, 3) << "   " << std::setw(12) << fixed(pk.position - pq.position, 3);
       }
       rep << "\n";
     }
@@ -273,7 +262,7 @@ void run(const Args& a, std::ostream& out) {
       std::vector<double> gm(pm.g_xray.begin(), pm.g_xray.begin() + static_cast<long>(n));
       g_ref_on_model.assign(pr.g_xray.begin(), pr.g_xray.begin() + static_cast<long>(n));
       rep << "Rw(X-ray G, 1–8 Å) against " << fs::path(ref_path).filename().string() << ": "
-          << fmt(rw(r, g_ref_on_model, gm, Window{1.0, 8.0}), 4) << "\n";
+          << fixed(rw(r, g_ref_on_model, gm, Window{1.0, 8.0}), 4) << "\n";
     }
     std::ostringstream pc;
     pc << "# sedpdf structure build agzif62: G(r) (Å⁻²) X-ray Q_max 22 Å⁻¹ undamped; electron s_max 2.5 Å⁻¹ exp:0.6"
@@ -299,15 +288,15 @@ void run(const Args& a, std::ostream& out) {
     rep << "\n[Bragg check: X-ray S(k) on the box's reciprocal lattice, shells of 0.01 Å⁻¹, s = "
         << so.s_min << "–" << so.s_max << " Å⁻¹]\n";
     rep << "significant features (> 5 speckle standard errors): " << bc.features.size()
-        << "; narrowest FWHM " << fmt(bc.narrowest_fwhm, 4) << " Å⁻¹; narrower than " << bc.fwhm_limit
+        << "; narrowest FWHM " << fixed(bc.narrowest_fwhm, 4) << " Å⁻¹; narrower than " << bc.fwhm_limit
         << " Å⁻¹: " << bc.n_narrow << " -> " << (bc.bragg_free ? "no Bragg peaks" : "BRAGG-LIKE PEAKS") << "\n";
     if (bi.box_A < kBraggMinBox)
-      rep << "  (box " << fmt(bi.box_A, 1) << " Å < " << kBraggMinBox
+      rep << "  (box " << fixed(bi.box_A, 1) << " Å < " << kBraggMinBox
           << " Å: S(k) of a small periodic box is granular on the scale 1/L ≥ 0.025 Å⁻¹, so narrow features are "
              "expected and the check is not conclusive; see docs/builders.md)\n";
     for (const SFeature& f : bc.features)
-      rep << "  s = " << fmt(f.s, 3) << " Å⁻¹  S = " << fmt(f.height, 3) << "  prominence " << fmt(f.prominence, 3)
-          << "  FWHM " << fmt(f.fwhm, 4) << " Å⁻¹\n";
+      rep << "  s = " << fixed(f.s, 3) << " Å⁻¹  S = " << fixed(f.height, 3) << "  prominence " << fixed(f.prominence, 3)
+          << "  FWHM " << fixed(f.fwhm, 4) << " Å⁻¹\n";
     std::ostringstream sc;
     sc << "# sedpdf structure build agzif62: X-ray S on the reciprocal lattice of the box, shell means\n";
     sc << "s_A-1,Q_A-1,S,n_k\n" << std::setprecision(8);
@@ -318,18 +307,18 @@ void run(const Args& a, std::ostream& out) {
 
   // --- outputs, each written atomically ---
   write_structure(s, a.output);
-  const std::string stats_path = sibling(a.output, "_stats.txt");
+  const std::string stats_path = sibling_path(a.output, "_stats.txt");
   write_text_atomically(stats_path, [&](std::ostream& o) { o << rep.str(); });
   if (!a.no_analysis) {
-    write_text_atomically(sibling(a.output, "_distributions.csv"), [&](std::ostream& o) { o << distributions; });
-    write_text_atomically(sibling(a.output, "_pdf.csv"), [&](std::ostream& o) { o << pdf_csv; });
-    write_text_atomically(sibling(a.output, "_sk.csv"), [&](std::ostream& o) { o << sk_csv; });
+    write_text_atomically(sibling_path(a.output, "_distributions.csv"), [&](std::ostream& o) { o << distributions; });
+    write_text_atomically(sibling_path(a.output, "_pdf.csv"), [&](std::ostream& o) { o << pdf_csv; });
+    write_text_atomically(sibling_path(a.output, "_sk.csv"), [&](std::ostream& o) { o << sk_csv; });
   }
   out << rep.str();
   out << "\nwrote " << a.output << ", " << stats_path;
   if (!a.no_analysis)
-    out << ", " << sibling(a.output, "_distributions.csv") << ", " << sibling(a.output, "_pdf.csv") << ", "
-        << sibling(a.output, "_sk.csv");
+    out << ", " << sibling_path(a.output, "_distributions.csv") << ", " << sibling_path(a.output, "_pdf.csv") << ", "
+        << sibling_path(a.output, "_sk.csv");
   out << "\n";
 }
 

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "output_files.hpp"
 #include "sedpdf/simulate/partial_pdf.hpp"
 #include "sedpdf/simulate/scattering_factors.hpp"
 #include "sedpdf/simulate/total_scattering.hpp"
@@ -35,18 +36,6 @@ struct PhosphateArgs {
   uint64_t seed = 1;
   bool quiet = false;
 };
-
-std::string fx(double v, int prec) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(prec) << v;
-  return s.str();
-}
-
-// "<dir>/<stem><suffix>" next to the model file.
-std::string sibling(const std::string& out, const std::string& suffix) {
-  const fs::path p(out);
-  return (p.parent_path() / (p.stem().string() + suffix)).string();
-}
 
 // Bond cut-offs of the statistics (Å): first minima of the partial g(r) of phosphate glasses.
 BondCutoffs phosphate_cutoffs() {
@@ -79,68 +68,68 @@ std::string report(const PhosphateArgs& a, const PhosphateComposition& comp, con
   o << "composition (atomic fractions): " << fr.ratio_string(4) << "\n";
   o << "counts: Na " << s.counts.na << "  P " << s.counts.p << "  Al " << s.counts.al << "  O " << s.counts.o
     << "  F " << s.counts.f << "  (total " << s.counts.total() << ", charge " << s.counts.charge()
-    << "; ideal Na " << fx(i.ideal_counts.na, 2) << " P " << fx(i.ideal_counts.p, 2) << " Al "
-    << fx(i.ideal_counts.al, 2) << " O " << fx(i.ideal_counts.o, 2) << " F " << fx(i.ideal_counts.f, 2)
-    << ", largest deviation " << fx(i.max_count_deviation, 3) << " atom)\n";
-  o << "box: " << fx(i.box_length_A, 4) << " Å cubic, density " << fx(s.density_g_cm3, 4) << " g/cm³ (target "
-    << a.density << "), " << fx(s.number_density_A3, 5) << " atoms/Å³\n";
+    << "; ideal Na " << fixed(i.ideal_counts.na, 2) << " P " << fixed(i.ideal_counts.p, 2) << " Al "
+    << fixed(i.ideal_counts.al, 2) << " O " << fixed(i.ideal_counts.o, 2) << " F " << fixed(i.ideal_counts.f, 2)
+    << ", largest deviation " << fixed(i.max_count_deviation, 3) << " atom)\n";
+  o << "box: " << fixed(i.box_length_A, 4) << " Å cubic, density " << fixed(s.density_g_cm3, 4) << " g/cm³ (target "
+    << a.density << "), " << fixed(s.number_density_A3, 5) << " atoms/Å³\n";
   o << "bond budget: P–O–P " << i.budget.p_o_p << ", O on one P " << i.budget.o_single << "; model: P–O–Al "
     << i.network_p_al << ", Al–F–Al " << i.network_al_al << "\n";
-  o << "build: " << fx(i.seconds_total, 1) << " s (setup " << fx(i.seconds_network, 1) << " s, annealing and relaxation "
-    << fx(i.seconds_relax, 1) << " s); Al ligands after annealing " << i.ligands_annealed << ", after biased cycles "
+  o << "build: " << fixed(i.seconds_total, 1) << " s (setup " << fixed(i.seconds_network, 1) << " s, annealing and relaxation "
+    << fixed(i.seconds_relax, 1) << " s); Al ligands after annealing " << i.ligands_annealed << ", after biased cycles "
     << i.ligands_biased << " of " << 6 * s.counts.al << ", unfilled " << i.al_undercoordinated
-    << "; final energy " << fx(i.final_energy_eV, 2) << " eV, max force " << fx(i.final_max_force, 4) << " eV/Å\n";
+    << "; final energy " << fixed(i.final_energy_eV, 2) << " eV, max force " << fixed(i.final_max_force, 4) << " eV/Å\n";
 
   o << "\n[P]\n";
-  o << "  P with four O within 1.8 Å: " << fx(100 * s.p_four_fraction, 2) << " %   (CN distribution";
+  o << "  P with four O within 1.8 Å: " << fixed(100 * s.p_four_fraction, 2) << " %   (CN distribution";
   for (size_t k = 0; k < s.p_coordination.size(); ++k)
-    if (s.p_coordination[k] > 0) o << " " << k << ":" << fx(s.p_coordination[k], 4);
+    if (s.p_coordination[k] > 0) o << " " << k << ":" << fixed(s.p_coordination[k], 4);
   o << ")\n";
-  o << "  P–O mean " << fx(s.p_o_mean, 4) << " Å; bridging P–O(P) " << fx(s.p_o_bridging_mean, 4) << " Å (n "
-    << s.n_p_o_bridging << "), non-bridging " << fx(s.p_o_nonbridging_mean, 4) << " Å (n " << s.n_p_o_nonbridging
-    << "): P–O(Al) " << fx(s.p_o_al_mean, 4) << " Å (n " << s.n_p_o_al << "), P–O⁻ " << fx(s.p_o_terminal_mean, 4)
-    << " Å (n " << s.n_p_o_terminal << "); longest " << fx(s.max_p_o_bond, 3) << " Å\n";
-  o << "  O–P–O " << fx(s.o_p_o_mean_deg, 2) << "°, O···O in PO4 " << fx(s.o_o_tetrahedron_mean, 4) << " Å, P–O–P "
-    << fx(s.p_o_p_mean_deg, 2) << "°, P···P across O " << fx(s.p_p_bridged_mean, 4) << " Å\n";
+  o << "  P–O mean " << fixed(s.p_o_mean, 4) << " Å; bridging P–O(P) " << fixed(s.p_o_bridging_mean, 4) << " Å (n "
+    << s.n_p_o_bridging << "), non-bridging " << fixed(s.p_o_nonbridging_mean, 4) << " Å (n " << s.n_p_o_nonbridging
+    << "): P–O(Al) " << fixed(s.p_o_al_mean, 4) << " Å (n " << s.n_p_o_al << "), P–O⁻ " << fixed(s.p_o_terminal_mean, 4)
+    << " Å (n " << s.n_p_o_terminal << "); longest " << fixed(s.max_p_o_bond, 3) << " Å\n";
+  o << "  O–P–O " << fixed(s.o_p_o_mean_deg, 2) << "°, O···O in PO4 " << fixed(s.o_o_tetrahedron_mean, 4) << " Å, P–O–P "
+    << fixed(s.p_o_p_mean_deg, 2) << "°, P···P across O " << fixed(s.p_p_bridged_mean, 4) << " Å\n";
   o << "  Qⁿ (n = O shared with another P):";
-  for (size_t k = 0; k < s.qn.size(); ++k) o << " Q" << k << " " << fx(100 * s.qn[k], 2) << " %";
-  o << "; mean n " << fx(s.qn_mean, 4) << "\n";
-  o << "  expected from O/P = " << fx(static_cast<double>(s.counts.o) / static_cast<double>(s.counts.p), 4)
-    << ": mean n = 8 − 2 O/P = " << fx(i.budget.mean_qn, 4) << "; binary (chain) model";
+  for (size_t k = 0; k < s.qn.size(); ++k) o << " Q" << k << " " << fixed(100 * s.qn[k], 2) << " %";
+  o << "; mean n " << fixed(s.qn_mean, 4) << "\n";
+  o << "  expected from O/P = " << fixed(static_cast<double>(s.counts.o) / static_cast<double>(s.counts.p), 4)
+    << ": mean n = 8 − 2 O/P = " << fixed(i.budget.mean_qn, 4) << "; binary (chain) model";
   for (size_t k = 0; k < i.budget.binary_qn.size(); ++k)
-    if (i.budget.binary_qn[k] > 0) o << " Q" << k << " " << fx(100 * i.budget.binary_qn[k], 2) << " %";
+    if (i.budget.binary_qn[k] > 0) o << " Q" << k << " " << fixed(100 * i.budget.binary_qn[k], 2) << " %";
   o << "\n  P–O–Al links per P:";
   for (size_t k = 0; k < s.p_al_neighbours.size(); ++k)
-    if (s.p_al_neighbours[k] > 0) o << " " << k << ":" << fx(s.p_al_neighbours[k], 4);
+    if (s.p_al_neighbours[k] > 0) o << " " << k << ":" << fixed(s.p_al_neighbours[k], 4);
   o << "\n";
 
   o << "\n[Al]\n";
-  o << "  Al with six O+F within 2.2 Å: " << fx(100 * s.al_six_fraction, 2) << " %   (CN distribution";
+  o << "  Al with six O+F within 2.2 Å: " << fixed(100 * s.al_six_fraction, 2) << " %   (CN distribution";
   for (size_t k = 0; k < s.al_coordination.size(); ++k)
-    if (s.al_coordination[k] > 0) o << " " << k << ":" << fx(s.al_coordination[k], 4);
+    if (s.al_coordination[k] > 0) o << " " << k << ":" << fixed(s.al_coordination[k], 4);
   o << ")\n";
-  o << "  Al–O " << fx(s.al_o_mean, 4) << " Å (BRIEF 1.89), Al–F " << fx(s.al_f_mean, 4)
-    << " Å (BRIEF 1.80), F per Al " << fx(s.al_f_per_al, 3) << ", Al–O–P " << fx(s.al_o_al_p_mean_deg, 2) << "°\n";
+  o << "  Al–O " << fixed(s.al_o_mean, 4) << " Å (BRIEF 1.89), Al–F " << fixed(s.al_f_mean, 4)
+    << " Å (BRIEF 1.80), F per Al " << fixed(s.al_f_per_al, 3) << ", Al–O–P " << fixed(s.al_o_al_p_mean_deg, 2) << "°\n";
 
   o << "\n[Na]\n";
-  o << "  Na–O first peak " << fx(s.na_o_peak, 3) << " Å (BRIEF 2.35–2.45), Na–O mean within 3.0 Å "
-    << fx(s.na_o_mean, 4) << " Å, Na–F " << fx(s.na_f_mean, 4) << " Å, O+F within 3.0 Å of Na "
-    << fx(s.na_coordination, 3) << "\n";
-  o << "\n[contacts] shortest cation–cation " << fx(s.min_cation_cation, 3) << " Å, anion–anion "
-    << fx(s.min_anion_anion, 3) << " Å\n";
+  o << "  Na–O first peak " << fixed(s.na_o_peak, 3) << " Å (BRIEF 2.35–2.45), Na–O mean within 3.0 Å "
+    << fixed(s.na_o_mean, 4) << " Å, Na–F " << fixed(s.na_f_mean, 4) << " Å, O+F within 3.0 Å of Na "
+    << fixed(s.na_coordination, 3) << "\n";
+  o << "\n[contacts] shortest cation–cation " << fixed(s.min_cation_cation, 3) << " Å, anion–anion "
+    << fixed(s.min_anion_anion, 3) << " Å\n";
 
   o << "\n[coordination] centre neighbour cutoff/Å mean\n";
   for (const auto& c : ls.coordination)
-    o << "  " << c.centre.symbol() << " " << c.neighbor.symbol() << " " << fx(c.cutoff, 2) << " " << fx(c.mean, 4)
+    o << "  " << c.centre.symbol() << " " << c.neighbor.symbol() << " " << fixed(c.cutoff, 2) << " " << fixed(c.mean, 4)
       << "\n";
   o << "[bond lengths] pair n mean/Å std/Å\n";
   for (const auto& b : ls.bonds)
-    o << "  " << b.a.symbol() << "-" << b.b.symbol() << " " << b.lengths.n << " " << fx(b.lengths.mean, 4) << " "
-      << fx(b.lengths.stddev, 4) << "\n";
+    o << "  " << b.a.symbol() << "-" << b.b.symbol() << " " << b.lengths.n << " " << fixed(b.lengths.mean, 4) << " "
+      << fixed(b.lengths.stddev, 4) << "\n";
   o << "[bond angles] triplet n mean/° std/°\n";
   for (const auto& g : ls.angles)
     o << "  " << g.a.symbol() << "-" << g.centre.symbol() << "-" << g.b.symbol() << " " << g.angles.n << " "
-      << fx(g.angles.mean, 2) << " " << fx(g.angles.stddev, 2) << "\n";
+      << fixed(g.angles.mean, 2) << " " << fixed(g.angles.stddev, 2) << "\n";
   return o.str();
 }
 
@@ -198,10 +187,10 @@ std::string pdf_table(const Structure& s, std::string& summary) {
       if (xr.r[k] >= lo && xr.r[k] <= hi && (best == 0 || g[k] > g[best])) best = k;
     return xr.r[best];
   };
-  summary = "  X-ray G(r) peaks: " + fx(peak(xr.G, 1.3, 1.7), 3) + " Å (P–O), " + fx(peak(xr.G, 1.7, 2.1), 3) +
-            " Å (Al–O/F), " + fx(peak(xr.G, 2.2, 2.7), 3) + " Å (O–O, Na–O), " + fx(peak(xr.G, 2.75, 3.4), 3) +
-            " Å (P–P, P–Al)\n  electron G(r) peaks: " + fx(peak(er.G, 1.3, 1.7), 3) + ", " +
-            fx(peak(er.G, 1.7, 2.1), 3) + ", " + fx(peak(er.G, 2.2, 2.7), 3) + ", " + fx(peak(er.G, 2.75, 3.4), 3) +
+  summary = "  X-ray G(r) peaks: " + fixed(peak(xr.G, 1.3, 1.7), 3) + " Å (P–O), " + fixed(peak(xr.G, 1.7, 2.1), 3) +
+            " Å (Al–O/F), " + fixed(peak(xr.G, 2.2, 2.7), 3) + " Å (O–O, Na–O), " + fixed(peak(xr.G, 2.75, 3.4), 3) +
+            " Å (P–P, P–Al)\n  electron G(r) peaks: " + fixed(peak(er.G, 1.3, 1.7), 3) + ", " +
+            fixed(peak(er.G, 1.7, 2.1), 3) + ", " + fixed(peak(er.G, 2.2, 2.7), 3) + ", " + fixed(peak(er.G, 2.75, 3.4), 3) +
             " Å\n";
   return o.str();
 }
@@ -217,9 +206,9 @@ void run_build_phosphate(const PhosphateArgs& a, std::ostream& out) {
   if (!a.batch.empty()) opt.composition = phosphate_composition_from_batch(a.batch);
   if (!(a.density >= 2.0 && a.density <= 3.5))
     throw InputError("", 0, "--density",
-                     "density " + fx(a.density, 4) + " g/cm³ is outside 2.0–3.5 g/cm³ (phosphate glasses 2.2–3.0)");
+                     "density " + fixed(a.density, 4) + " g/cm³ is outside 2.0–3.5 g/cm³ (phosphate glasses 2.2–3.0)");
   if (!(a.atoms >= 1) || !(a.atoms <= 1e6))
-    throw InputError("", 0, "--atoms", "number of atoms " + fx(a.atoms, 0) + " must be between 1 and 10⁶");
+    throw InputError("", 0, "--atoms", "number of atoms " + fixed(a.atoms, 0) + " must be between 1 and 10⁶");
   opt.n_atoms = a.atoms;
   opt.density_g_cm3 = a.density;
   opt.seed = a.seed;
@@ -238,12 +227,12 @@ void run_build_phosphate(const PhosphateArgs& a, std::ostream& out) {
   const std::string dist = distributions(ls, r.stats);
 
   write_structure(r.structure, a.output);
-  write_text_atomically(sibling(a.output, "_stats.txt"), [&](std::ostream& o) { o << rep; });
-  write_text_atomically(sibling(a.output, "_distributions.csv"), [&](std::ostream& o) { o << dist; });
-  write_text_atomically(sibling(a.output, "_pdf.csv"), [&](std::ostream& o) { o << pdf_csv; });
+  write_text_atomically(sibling_path(a.output, "_stats.txt"), [&](std::ostream& o) { o << rep; });
+  write_text_atomically(sibling_path(a.output, "_distributions.csv"), [&](std::ostream& o) { o << dist; });
+  write_text_atomically(sibling_path(a.output, "_pdf.csv"), [&](std::ostream& o) { o << pdf_csv; });
   if (!a.quiet) out << rep;
-  out << "wrote " << a.output << " (" << r.structure.size() << " atoms), " << sibling(a.output, "_stats.txt") << ", "
-      << sibling(a.output, "_distributions.csv") << ", " << sibling(a.output, "_pdf.csv") << "\n";
+  out << "wrote " << a.output << " (" << r.structure.size() << " atoms), " << sibling_path(a.output, "_stats.txt") << ", "
+      << sibling_path(a.output, "_distributions.csv") << ", " << sibling_path(a.output, "_pdf.csv") << "\n";
 }
 
 }  // namespace

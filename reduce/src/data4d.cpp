@@ -16,27 +16,7 @@ namespace {
 
 enum Kind { U8, I8, U16, I16, U32, I32, U64, I64, F32, F64 };
 
-struct Handle {
-  hid_t id;
-  herr_t (*close)(hid_t);
-  Handle(hid_t i, herr_t (*c)(hid_t)) : id(i), close(c) {}
-  ~Handle() {
-    if (id >= 0) close(id);
-  }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-};
-
-bool link_exists(hid_t file, const std::string& path) {
-  if (path.empty() || path == "/") return true;
-  size_t pos = 0;
-  while (true) {
-    pos = path.find('/', pos + 1);
-    const std::string part = path.substr(0, pos);
-    if (!part.empty() && part != "/" && H5Lexists(file, part.c_str(), H5P_DEFAULT) <= 0) return false;
-    if (pos == std::string::npos) return true;
-  }
-}
+using Handle = H5Handle;
 
 const char* kind_name(int k) {
   static const char* names[] = {"uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64",
@@ -192,12 +172,12 @@ Data4DReader::Data4DReader(const Data4DInput& in) : path_(in.path) {
   try {
     // A sedpdf file (complete or not) carries /sedpdf@format.
     bool sedpdf_file = false;
-    if (link_exists(file_, kStatusGroup)) {
+    if (h5_link_exists(file_, kStatusGroup)) {
       H5Reader r(path_);
       sedpdf_file = r.has_attribute(kStatusGroup, "format") && r.attribute_string(kStatusGroup, "format") == kFormatName;
     }
     dataset_ = in.dataset.empty() ? std::string(kCounts) : in.dataset;
-    if (!link_exists(file_, dataset_)) {
+    if (!h5_link_exists(file_, dataset_)) {
       if (in.dataset.empty())
         throw InputError(path_, 0, "dataset",
                          "not a sedpdf 4D file (no " + std::string(kCounts) +
@@ -324,7 +304,7 @@ Data4DReader::Data4DReader(const Data4DInput& in) : path_(in.path) {
         const bool nz = v[i] != 0 || !std::isfinite(v[i]);
         mask_[i] = (in.mask_nonzero_is_masked ? nz : !nz) ? 1 : 0;
       }
-    } else if (sedpdf_file && link_exists(file_, kMask)) {
+    } else if (sedpdf_file && h5_link_exists(file_, kMask)) {
       H5Reader r(path_);
       if (r.shape(kMask) != std::vector<size_t>{det_ny(), det_nx()})
         throw InputError(path_, 0, kMask, "mask shape differs from the detector's");
@@ -451,7 +431,7 @@ double Data4DReader::require(const std::string& name, const std::string& config_
 
 std::vector<std::pair<std::string, std::string>> Data4DReader::parameters() const {
   std::vector<std::pair<std::string, std::string>> out;
-  if (!link_exists(file_, data4d::kParametersGroup)) return out;
+  if (!h5_link_exists(file_, data4d::kParametersGroup)) return out;
   Handle g(H5Gopen2(file_, data4d::kParametersGroup, H5P_DEFAULT), H5Gclose);
   if (g.id < 0) return out;
   hsize_t idx = 0;
@@ -463,7 +443,7 @@ GroundTruthMaps Data4DReader::ground_truth() const {
   GroundTruthMaps m;
   const std::string fr = std::string(data4d::kTruthFractionGroup) + "/data";
   const std::string th = std::string(data4d::kTruthThicknessGroup) + "/data";
-  if (!link_exists(file_, fr) || !link_exists(file_, th)) return m;
+  if (!h5_link_exists(file_, fr) || !h5_link_exists(file_, th)) return m;
   H5Reader r(path_);
   const std::string names = r.attribute_string(data4d::kTruthFractionGroup, "phases");
   std::stringstream ss(names);

@@ -9,21 +9,13 @@
 #include <system_error>
 
 #include "sedpdf/structures/error.hpp"
+#include "sedpdf/structures/h5.hpp"
 
 namespace sedpdf {
 
 namespace {
 
-struct Handle {
-  hid_t id;
-  herr_t (*close)(hid_t);
-  Handle(hid_t i, herr_t (*c)(hid_t)) : id(i), close(c) {}
-  ~Handle() {
-    if (id >= 0) close(id);
-  }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-};
+using Handle = H5Handle;
 
 void check(herr_t st, const std::string& what) {
   if (st < 0) throw std::runtime_error("HDF5: " + what + " failed");

@@ -152,27 +152,21 @@ H5Reader::~H5Reader() {
   if (file_ >= 0) H5Fclose(file_);
 }
 
-bool H5Reader::exists(const std::string& path) const {
+bool h5_link_exists(hid_t file, const std::string& path) {
   if (path.empty() || path == "/") return true;
   // Check every intermediate link, as H5Lexists requires.
   size_t pos = 0;
   while (true) {
     pos = path.find('/', pos + 1);
     const std::string part = path.substr(0, pos);
-    if (!part.empty() && part != "/" && H5Lexists(file_, part.c_str(), H5P_DEFAULT) <= 0) return false;
+    if (!part.empty() && part != "/" && H5Lexists(file, part.c_str(), H5P_DEFAULT) <= 0) return false;
     if (pos == std::string::npos) return true;
   }
 }
 
-namespace {
-struct Handle {
-  hid_t id;
-  herr_t (*close)(hid_t);
-  ~Handle() {
-    if (id >= 0) close(id);
-  }
-};
-}  // namespace
+bool H5Reader::exists(const std::string& path) const { return h5_link_exists(file_, path); }
+
+using Handle = H5Handle;
 
 std::vector<size_t> H5Reader::shape(const std::string& dataset) const {
   if (!exists(dataset)) throw InputError(path_, 0, dataset, "no such dataset");

@@ -8,6 +8,23 @@
 
 namespace sedpdf {
 
+/// Owner of one HDF5 identifier: closes it with `close` (H5Dclose, H5Sclose, …) when it goes out of scope;
+/// a negative id (a failed open) is not closed.
+struct H5Handle {
+  hid_t id;
+  herr_t (*close)(hid_t);
+  H5Handle(hid_t i, herr_t (*c)(hid_t)) : id(i), close(c) {}
+  ~H5Handle() {
+    if (id >= 0) close(id);
+  }
+  H5Handle(const H5Handle&) = delete;
+  H5Handle& operator=(const H5Handle&) = delete;
+};
+
+/// True if the link `path` exists in `file` with every intermediate group ("/" and "" always exist);
+/// H5Lexists alone fails on a missing intermediate group.
+bool h5_link_exists(hid_t file, const std::string& path);
+
 class H5Writer {
  public:
   /// Creates (truncates) `path`. Throws std::runtime_error naming the path on failure.
