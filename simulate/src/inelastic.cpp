@@ -195,7 +195,7 @@ double lenz_inelastic_dcs(int Z, double theta, double energy_eV) {
   const double theta0 = std::cbrt(zd) / (k0 * kBohrRadiusA);                // rad
   const double thetaE = 13.5 * zd / 2 / gamma_m_v2(energy_eV);              // rad (Koppe: Ē = 13.5 Z/2 eV)
   const double t2 = theta * theta + thetaE * thetaE;
-  const double x = t2 * t2 / (theta0 * theta0 * theta0 * theta0);
+  const double x = t2 / (theta0 * theta0);  // (q r₀)² with q² = k₀²(θ² + θ̄_E²), r₀ = a₀Z^{-1/3}
   const double bracket = 1 - 1 / ((1 + x) * (1 + x));
   return 4 * gamma * gamma * zd / (kBohrRadiusA * kBohrRadiusA * k0 * k0 * k0 * k0) * bracket / (t2 * t2);
 }

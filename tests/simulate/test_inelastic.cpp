@@ -157,6 +157,30 @@ TEST(Inelastic, LenzLargeAngleLimitAndLinearBackground) {
   EXPECT_NEAR(a[50 * 101 + 50], 1 - 500 * pi, 1e-12);
 }
 
+TEST(Inelastic, LenzSmallAngleLorentzianAndClosedFormIntegral) {
+  // Egerton 2011 eq. 3.15 with q² = k₀²(θ² + θ̄_E²), (q r₀)² = (θ² + θ̄_E²)/θ₀²: for θ̄_E ≪ θ ≪ θ₀ the bracket
+  // is 2(θ² + θ̄_E²)/θ₀², so dσ/dΩ → 8γ²Z/(a₀²k₀⁴θ₀²(θ² + θ̄_E²)) (a Lorentzian, Egerton's small-angle form).
+  const double gamma = lorentz_factor(200e3), k0 = 2 * kPi / electron_wavelength(200e3), a0 = 0.529177210903;
+  const int Z = 8;
+  const double th0 = std::cbrt(double(Z)) / (k0 * a0);
+  const double gmv2 = 200e3 * (2 * 510998.95 + 200e3) / (510998.95 + 200e3);  // γm₀v² (eV)
+  const double thE = 13.5 * Z / 2 / gmv2;
+  const double pref = 4 * gamma * gamma * Z / (a0 * a0 * std::pow(k0, 4));
+  const double th = 0.05 * th0;  // 0.77 mrad ≫ θ̄_E = 0.15 mrad
+  const double lorentz = 2 * pref / (th0 * th0 * (th * th + thE * thE));
+  EXPECT_NEAR(lenz_inelastic_dcs(Z, th, 200e3), lorentz, 0.01 * lorentz);
+  // The integral over θ_lo … θ_hi in closed form: with u = θ² + θ̄_E², dΩ = π du and
+  // ∫ (u + 2θ₀²)/(u(u + θ₀²)²) du = (2/θ₀²) ln(u/(u + θ₀²)) + 1/(u + θ₀²).
+  auto F = [&](double t) {
+    const double u = t * t + thE * thE;
+    return 2 / (th0 * th0) * std::log(u / (u + th0 * th0)) + 1 / (u + th0 * th0);
+  };
+  for (auto [lo, hi] : {std::pair{1e-4, 0.5}, std::pair{0.0107, 0.5}, std::pair{0.002, 0.02}}) {
+    const double exact = kPi * pref * (F(hi) - F(lo));
+    EXPECT_NEAR(lenz_inelastic_cross_section(Z, 200e3, lo, hi), exact, 1e-6 * exact) << lo << " .. " << hi;
+  }
+}
+
 TEST(Inelastic, BadInput) {
   InelasticParams p;
   p.materials = {oxide()};

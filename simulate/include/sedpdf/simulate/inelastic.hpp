@@ -17,7 +17,8 @@
 //   71 (2008) 626, eq. 8–9 (total valence + core inelastic MFP from the mass density, E₀, convergence α
 //   and collection β semi-angles).
 // Incoherent background (Lenz 1954 atomic model, as given by Egerton 2011 eq. 3.15):
-//   dσ_i/dΩ = 4γ²Z/(a₀²k₀⁴) · [1 − 1/(1 + (θ² + θ̄_E²)²/θ₀⁴)²] / (θ² + θ̄_E²)²,
+//   dσ_i/dΩ = 4γ²Z/(a₀²q⁴) · [1 − 1/(1 + (q r₀)²)²], q² = k₀²(θ² + θ̄_E²), r₀ = a₀Z^{−1/3}, i.e.
+//   dσ_i/dΩ = 4γ²Z/(a₀²k₀⁴) · [1 − θ₀⁴/(θ² + θ̄_E² + θ₀²)²] / (θ² + θ̄_E²)²  (Lorentzian in θ below θ₀),
 //   θ₀ = Z^{1/3}/(k₀a₀), k₀ = 2π/λ, θ̄_E = Ē/(γm₀v²) with Ē = 13.5·Z/2 eV (Koppe's mean loss, Egerton
 //   2011 Sec. 3.2.1). It is ∝ Z at large θ (scattering by Z free electrons; elastic ∝ Z²), which is what
 //   makes the background of unfiltered data differ from N⟨f²⟩. Only the part θ > θ_c is added as a
