@@ -9,10 +9,14 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 
 #include "sedpdf/simulate/electron_optics.hpp"
+#include "sedpdf/simulate/fft2.hpp"
+#include "sedpdf/simulate/potential.hpp"
 #include "sedpdf/simulate/partial_pdf.hpp"
 #include "sedpdf/simulate/scattering_factors.hpp"
 #include "sedpdf/simulate/total_scattering.hpp"
@@ -76,6 +80,11 @@ FastModel::FastModel(std::vector<FastMaterial> materials, const FastModelParams&
   const double energy = params.probe.energy_keV * 1e3;
   if (!(energy > 0)) throw std::invalid_argument("fast model: beam energy " + format_number(params.probe.energy_keV) + " keV must be > 0");
   lambda_ = electron_wavelength(energy);
+  sigma_ = interaction_constant(energy);
+  if (!(params.mip_tolerance_rad > 0) || !(params.mip_window_A >= 0) || !(params.mip_pixel_A > 0))
+    throw std::invalid_argument("fast model: MIP tolerance " + format_number(params.mip_tolerance_rad) + " rad, window " +
+                                format_number(params.mip_window_A) + " Å, pixel " + format_number(params.mip_pixel_A) +
+                                " Å: tolerance and pixel must be > 0, window >= 0");
   const double gamma = lorentz_factor(energy);
   s_alpha_ = params.probe.alpha_mrad * 1e-3 / lambda_;
   const double d_probe = probe_diameter_A(params.probe);
@@ -118,6 +127,13 @@ FastModel::FastModel(std::vector<FastMaterial> materials, const FastModelParams&
     }
     inv_mfp += kPi * h * h * (inf.d_coherent[0] + inf.d_thermal[0]) / 6;  // end correction (hankel_transform)
     inf.mfp_elastic_A = 1 / inv_mfp;
+    // Mean inner potential V₀ = C ρ ⟨f_e(0)⟩ (Kirkland 2010 eqs. 5.8–5.9; f_e non-relativistic, σ carries γ).
+    inf.mean_inner_potential_V = potential_constant_VA2() * inf.number_density * ts.f_mean[0];
+    {
+      std::vector<double> fr(s.size());
+      for (size_t k = 0; k < s.size(); ++k) fr[k] = ts.f_mean[0] > 0 ? ts.f_mean[k] / ts.f_mean[0] : 0.0;
+      fe_ratio_.push_back(std::move(fr));
+    }
     InelasticMaterial im = m.inelastic;
     im.name = m.name;
     im.number_density = inf.number_density;
@@ -234,6 +250,18 @@ FastModel::FastModel(std::vector<FastMaterial> materials, const FastModelParams&
       c_matrix_[static_cast<size_t>(b) * nq + j] = w * dq * 2 * kPi * r * detail::bessel_j1(2 * kPi * q_[j] * r);
     }
   }
+  // MIP rings: nodes s_r = r·w (w = a quarter annulus) up to 2 Å⁻¹ (or the detector), J₀(2π q_j s_r).
+  if (params.mean_inner_potential) {
+    ring_w_ = aw / 4;
+    n_rings_ = static_cast<size_t>(std::ceil(std::min(2.0, edges_.back()) / ring_w_)) + 2;
+    ring_j0_.assign(n_rings_ * nq, 0.0);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 8)
+    for (long r = 0; r < static_cast<long>(n_rings_); ++r) {
+      const double sr = static_cast<double>(r) * ring_w_;
+      for (size_t j = 0; j < nq; ++j)
+        ring_j0_[static_cast<size_t>(r) * nq + j] = detail::bessel_j0(2 * kPi * q_[j] * sr);
+    }
+  }
   // p̂ per material (resolved up to q = 1/(4h); beyond, p̂ = 0: the singly scattered distribution has no
   // structure finer than 4h), K̂ per material.
   const size_t nm = info_.size();
@@ -301,6 +329,11 @@ void FastModel::annuli(const std::vector<double>& t, std::vector<double>& total,
 
 void FastModel::annuli_batch(const std::vector<std::vector<double>>& ts, std::vector<std::vector<double>>& totals,
                              std::vector<std::vector<double>>& coherents) const {
+  annuli_core(ts, std::vector<const BeamDistribution*>(ts.size(), nullptr), totals, coherents);
+}
+
+void FastModel::annuli_core(const std::vector<std::vector<double>>& ts, const std::vector<const BeamDistribution*>& beams,
+                            std::vector<std::vector<double>>& totals, std::vector<std::vector<double>>& coherents) const {
   const size_t nm = info_.size(), nbat = ts.size();
   const size_t nq = q_.size(), nb = edges_.size() - 1;
   std::vector<std::vector<double>> ih(nbat, std::vector<double>(nq));
@@ -324,16 +357,22 @@ void FastModel::annuli_batch(const std::vector<std::vector<double>>& ts, std::ve
     if (pinc >= 1)
       throw std::invalid_argument("fast model: incoherent scattering probability " + format_number(pinc) + " >= 1 at this thickness");
     std::vector<double>& h = ih[i];
+    // The beam's angular distribution: the disc D̂, or B̂ of a laterally inhomogeneous column (physics 4a).
+    const bool mip = beams[i] != nullptr && !beams[i]->uniform;
+    if (mip && (beams[i]->b_hat.size() != nq || beams[i]->delta_annuli.size() != nb))
+      throw std::invalid_argument("fast model: beam distribution of another model (" + std::to_string(beams[i]->b_hat.size()) +
+                                  " transform points, " + std::to_string(nq) + " expected)");
+    const std::vector<double>& disc = mip ? beams[i]->b_hat : disc_;
     for (size_t j = 0; j < nq; ++j) {
       double el = 0, pl = 0;
       for (size_t m = 0; m < nm; ++m) {
         el += xm[m] * p_hat_[m][j];
         pl += ym[m] * (k_hat_[m][j] - 1);
       }
-      const double full = params_.plural ? disc_[j] * std::exp(el - x + pl) : disc_[j] * std::exp(pl - x) * (1 + el);
+      const double full = params_.plural ? disc[j] * std::exp(el - x + pl) : disc[j] * std::exp(pl - x) * (1 + el);
       // The unscattered beam e^{−x−y}·disc is integrated over the annuli exactly below; the windowed
       // transform carries the rest (no sharp disc edge left to ring).
-      h[j] = (full - std::exp(-x - y) * disc_[j]) * window_[j];
+      h[j] = (full - std::exp(-x - y) * disc[j]) * window_[j];
     }
     // C(r) = ∫ Î(q) 2πr J₁(2πqr) dq by the trapezoid rule after subtracting G(q) = Î(0) exp(−a q²) with
     // a = (Î(0) − Î(dq))/dq², whose C is analytic, Î(0)(1 − exp(−π²r²/a)): the remainder is O(q⁴) at q = 0,
@@ -402,7 +441,8 @@ void FastModel::annuli_batch(const std::vector<std::vector<double>>& ts, std::ve
     const double coh_w = std::exp(-xs[i] - ys[i]) * (1 - pinc);
     const double p0 = std::exp(-xs[i] - ys[i]), sa2 = s_alpha_ * s_alpha_;
     for (size_t b = 0; b < nb; ++b) {
-      const double disc = p0 * (std::min(edges_[b + 1] * edges_[b + 1], sa2) - std::min(edges_[b] * edges_[b], sa2)) / sa2;
+      double disc = p0 * (std::min(edges_[b + 1] * edges_[b + 1], sa2) - std::min(edges_[b] * edges_[b], sa2)) / sa2;
+      if (beams[i] != nullptr && !beams[i]->uniform) disc += p0 * beams[i]->delta_annuli[b];
       double v = (c[i][b + 1] - c[i][b] + disc) * (1 - pinc);
       for (size_t m = 0; m < nm; ++m) {
         v += ts[i][m] * info_[m].incoherent_per_A * bg_ann_[m][b];
@@ -417,6 +457,10 @@ void FastModel::annuli_batch(const std::vector<std::vector<double>>& ts, std::ve
 void FastModel::mean_pattern(const std::vector<double>& t, std::vector<double>& fraction) const {
   std::vector<double> tot, coh;
   annuli(t, tot, coh);
+  fraction_from_annuli(tot, fraction);
+}
+
+void FastModel::fraction_from_annuli(const std::vector<double>& tot, std::vector<double>& fraction) const {
   const size_t npx = px_s_.size();
   fraction.assign(npx, 0.0);
   for (size_t p = 0; p < npx; ++p) {
@@ -454,6 +498,12 @@ void FastModel::pattern(const std::vector<double>& t, uint64_t seed, uint64_t po
   if (!params_.speckle) return mean_pattern(t, fraction);
   std::vector<double> tot, coh;
   annuli(t, tot, coh);
+  pattern_from_annuli(t, tot, coh, seed, position, fraction);
+}
+
+void FastModel::pattern_from_annuli(const std::vector<double>& t, const std::vector<double>& tot,
+                                    const std::vector<double>& coh, uint64_t seed, uint64_t position,
+                                    std::vector<double>& fraction) const {
   double ttot = 0;
   for (double v : t) ttot += v;
   const uint64_t sseed = counter_hash(seed, kSpeckleStream, 0, 0);
@@ -505,6 +555,268 @@ void FastModel::pattern(const std::vector<double>& t, uint64_t seed, uint64_t po
     }
     fraction[p] = (vt - vc) + g * vc;
   }
+}
+
+namespace {
+/// |FFT[p·o]|²/Σ for a probe p and an object transmission o on the grid, normalised to Σ = 1.
+std::vector<double> beam_from_probe(const std::vector<std::complex<double>>& p, const WaveGrid& grid, const ComplexField& o) {
+  const size_t npx = grid.n * grid.n;
+  ComplexField w(npx);
+  for (size_t i = 0; i < npx; ++i) w[i] = p[i] * o[i];
+  make_fftw_kernel(grid.n)->forward(w.data());
+  std::vector<double> b(npx);
+  double sum = 0;
+  for (size_t i = 0; i < npx; ++i) {
+    b[i] = std::norm(w[i]);
+    sum += b[i];
+  }
+  // |o| = 1: Parseval gives Σ = n² (make_probe normalises Σ|p|² = 1); the thick-object filter changes |o|.
+  for (double& v : b) v /= sum;
+  return b;
+}
+}  // namespace
+
+std::vector<double> beam_angular_distribution(const ProbeSpec& probe, const WaveGrid& grid, double x0_A, double y0_A,
+                                              const std::vector<double>& phase_rad) {
+  grid.check("beam_angular_distribution");
+  if (phase_rad.size() != grid.n * grid.n)
+    throw std::invalid_argument("beam_angular_distribution: " + std::to_string(phase_rad.size()) + " phase samples for a " +
+                                std::to_string(grid.n) + " × " + std::to_string(grid.n) + " grid");
+  ComplexField o(phase_rad.size());
+  for (size_t i = 0; i < o.size(); ++i) {
+    if (!std::isfinite(phase_rad[i])) throw std::invalid_argument("beam_angular_distribution: phase " + format_number(phase_rad[i]) + " rad");
+    o[i] = std::polar(1.0, phase_rad[i]);
+  }
+  return beam_from_probe(make_probe(probe, grid, x0_A, y0_A), grid, o);
+}
+
+FastModel::MapGrid FastModel::cached_grid(const WaveGrid& grid, double x0_A, double y0_A) const {
+  // One entry (the last grid and position): FastPatternSource asks for the same one at every position.
+  std::lock_guard<std::mutex> lock(probe_cache_->mutex);
+  ProbeCache& c = *probe_cache_;
+  if (!c.grid.probe || c.n != grid.n || c.pixel != grid.pixel_A || c.x0 != x0_A || c.y0 != y0_A) {
+    c.grid.probe = std::make_shared<const std::vector<std::complex<double>>>(make_probe(params_.probe, grid, x0_A, y0_A));
+    auto k = std::make_shared<std::vector<double>>(grid.n * grid.n);
+    for (size_t iy = 0; iy < grid.n; ++iy)
+      for (size_t ix = 0; ix < grid.n; ++ix) (*k)[iy * grid.n + ix] = std::hypot(grid.freq(ix), grid.freq(iy));
+    c.grid.kabs = std::move(k);
+    c.n = grid.n;
+    c.pixel = grid.pixel_A;
+    c.x0 = x0_A;
+    c.y0 = y0_A;
+  }
+  return c.grid;
+}
+
+BeamDistribution FastModel::beam(const ColumnMap& map) const {
+  const size_t nm = info_.size(), n = map.n;
+  if (n < 2 || !(map.pixel_A > 0) || !std::isfinite(map.probe_x_A) || !std::isfinite(map.probe_y_A))
+    throw std::invalid_argument("fast model: column map of " + std::to_string(n) + " × " + std::to_string(n) + " samples of " +
+                                format_number(map.pixel_A) + " Å (needs n >= 2, pixel > 0, a finite probe position)");
+  if (map.t.size() != nm)
+    throw std::invalid_argument("fast model: column map with " + std::to_string(map.t.size()) + " thickness maps for " +
+                                std::to_string(nm) + " materials");
+  if (!map.mean_t.empty() && map.mean_t.size() != nm)
+    throw std::invalid_argument("fast model: column map with " + std::to_string(map.mean_t.size()) + " mean thicknesses for " +
+                                std::to_string(nm) + " materials");
+  const size_t npx = n * n;
+  BeamDistribution out;
+  std::vector<double> phi(npx, 0.0);
+  bool constant = true;
+  for (size_t m = 0; m < nm; ++m) {
+    const std::vector<double>& t = map.t[m];
+    if (t.size() != npx)
+      throw std::invalid_argument("fast model: thickness map of material '" + info_[m].name + "' has " + std::to_string(t.size()) +
+                                  " samples, " + std::to_string(npx) + " expected");
+    const double k = sigma_ * info_[m].mean_inner_potential_V;
+    for (size_t i = 0; i < npx; ++i) {
+      if (!(std::isfinite(t[i]) && t[i] >= 0))
+        throw std::invalid_argument("fast model: column map thickness " + format_number(t[i]) + " Å of material '" + info_[m].name +
+                                    "' must be >= 0");
+      phi[i] += k * t[i];
+      constant = constant && t[i] == t[0];
+    }
+  }
+  const auto [lo, hi] = std::minmax_element(phi.begin(), phi.end());
+  out.phase_range_rad = *hi - *lo;
+  out.uniform = !(params_.mean_inner_potential && out.phase_range_rad >= params_.mip_tolerance_rad);
+  const WaveGrid grid{n, map.pixel_A};
+  MapGrid mg;
+  if (!map.mean_t.empty()) {
+    for (double v : map.mean_t)
+      if (!(std::isfinite(v) && v >= 0)) throw std::invalid_argument("fast model: mean thickness " + format_number(v) + " Å must be >= 0");
+    out.mean_t = map.mean_t;
+  } else if (constant) {
+    for (size_t m = 0; m < nm; ++m) out.mean_t.push_back(map.t[m][0]);
+  } else {  // probe-intensity weights
+    mg = cached_grid(grid, map.probe_x_A, map.probe_y_A);
+    out.mean_t.assign(nm, 0.0);
+    for (size_t i = 0; i < npx; ++i) {
+      const double w = std::norm((*mg.probe)[i]);
+      for (size_t m = 0; m < nm; ++m) out.mean_t[m] += w * map.t[m][i];
+    }
+  }
+  if (out.uniform) return out;
+
+  // B(k) = |FT[P e^{iφ}]|² on the map's reciprocal grid, minus the disc sampled on the same grid.
+  if (!mg.probe) mg = cached_grid(grid, map.probe_x_A, map.probe_y_A);
+  const std::vector<double>& kabs = *mg.kabs;
+  // The coarse potential of an amorphous medium whose atom centres fill the map: the thickness map of each
+  // material convolved with its mean atomic potential, i.e. the phase spectrum
+  //   φ(g) = σ Σ_p C ρ_p ⟨f_e,p(|g|)⟩ t_p(g)        (Kirkland 2010 eq. 5.9 per Fourier component)
+  // — a step is smoothed over the atomic size (⟨f_e(g)⟩/⟨f_e(0)⟩ ≈ 0.7 at 0.3 Å⁻¹ for light elements).
+  // Materials with a constant map add a constant phase only and are skipped.
+  RealField phi_c(npx, 0.0);
+  {
+    const size_t nh = n / 2 + 1;  // real-to-complex transforms: n × (n/2 + 1) half spectrum
+    ComplexField acc(n * nh, Complex(0, 0)), tm(n * nh);
+    RealField tr(npx);
+    const double h_s = info_[0].s[1] - info_[0].s[0];
+    for (size_t m = 0; m < nm; ++m) {
+      const std::vector<double>& t = map.t[m];
+      if (std::all_of(t.begin(), t.end(), [&](double v) { return v == t[0]; })) continue;
+      std::copy(t.begin(), t.end(), tr.begin());
+      fftw_r2c(n, tr.data(), tm.data());
+      const std::vector<double>& fr = fe_ratio_[m];
+      const double k = sigma_ * info_[m].mean_inner_potential_V / static_cast<double>(npx);
+      for (size_t iy = 0; iy < n; ++iy)
+        for (size_t ix = 0; ix < nh; ++ix) {
+          const double u = kabs[iy * n + ix] / h_s;  // ix ≤ n/2: the same |k| as the full grid
+          const auto j = static_cast<size_t>(u);
+          const double f = j + 1 < fr.size() ? fr[j] + (u - static_cast<double>(j)) * (fr[j + 1] - fr[j]) : fr.back();
+          acc[iy * nh + ix] += tm[iy * nh + ix] * (k * f);
+        }
+    }
+    fftw_c2r(n, acc.data(), phi_c.data());
+  }
+  ComplexField o(npx);
+  for (size_t i = 0; i < npx; ++i) o[i] = std::polar(1.0, phi_c[i]);
+  if (params_.mip_thick_object) {
+    // The coarse potential is a wall of height T along the beam (T = the largest total thickness on the map),
+    // not a thin phase grating: kinematically, its scattering at object frequency g carries the shape factor
+    // of a rod of length T, sinc(πζT), ζ = λg²/2 the excitation error (Ewald sphere; Cowley, Diffraction
+    // Physics, 3rd ed. 1995, ch. 5). Applied to the spectrum of O = e^{iφ}; the intensity it removes stays in
+    // the zero order (|O(0)| raised), so Σ|O|² is conserved. Checked against a plane-wave multislice of the
+    // coarse potential (50 Å slices, Fresnel propagation between them): the scattered fraction of a
+    // thickness grating 150 Å thick agrees within 0.3 % (Δφ = 0.05, 0.3, 1 rad; 0.6 % without the atomic
+    // smoothing at 1 rad). The probe hardly changes over T (depth of field λ/α² ≈ 7 µm at 200 kV and
+    // 0.6 mrad), so the exit wave is P·O.
+    double T = 0;
+    for (size_t i = 0; i < npx; ++i) {
+      double tt = 0;
+      for (size_t m = 0; m < nm; ++m) tt += map.t[m][i];
+      T = std::max(T, tt);
+    }
+    const auto fft = make_fftw_kernel(n);
+    fft->forward(o.data());
+    double removed = 0;
+    for (size_t iy = 0; iy < n; ++iy)
+      for (size_t ix = 0; ix < n; ++ix) {
+        if (ix == 0 && iy == 0) continue;
+        const double g = kabs[iy * n + ix];
+        const double x = kPi * lambda_ * g * g * T / 2;
+        const double a = x < 1e-8 ? 1.0 : std::sin(x) / x;
+        Complex& c = o[iy * n + ix];
+        removed += std::norm(c) * (1 - a * a);
+        c *= a;
+      }
+    const double o0 = std::abs(o[0]);
+    o[0] = o0 > 0 ? o[0] * std::sqrt(1 + removed / (o0 * o0)) : Complex(std::sqrt(removed), 0);
+    fft->inverse(o.data());  // the overall scale cancels in beam_from_probe's normalisation
+  }
+  const std::vector<double> b = beam_from_probe(*mg.probe, grid, o);
+  size_t n_in = 0;
+  for (size_t iy = 0; iy < n; ++iy)
+    for (size_t ix = 0; ix < n; ++ix)
+      if (!(kabs[iy * n + ix] > s_alpha_)) ++n_in;  // make_probe's aperture test (the same hypot)
+  const double b_disc = 1.0 / static_cast<double>(std::max<size_t>(n_in, 1));
+  const size_t nb = edges_.size() - 1, nq = q_.size();
+  const double aw = edges_[1] - edges_[0], dk = grid.dk();
+  out.delta_annuli.assign(nb, 0.0);
+  std::vector<double> ring(n_rings_, 0.0);
+  const double s_sub = 4 * s_alpha_ + 2 * dk;  // sub-sample pixels near the beam (4 × 4 points)
+  for (size_t iy = 0; iy < n; ++iy) {
+    const double ky = grid.freq(iy);
+    for (size_t ix = 0; ix < n; ++ix) {
+      const double kx = grid.freq(ix), sk = kabs[iy * n + ix];
+      const double d = b[iy * n + ix] - (sk > s_alpha_ ? 0.0 : b_disc);
+      if (d == 0) continue;
+      // Rings: linear (tent) weights between the nodes r·w and (r + 1)·w.
+      const double u = sk / ring_w_;
+      const auto r = static_cast<size_t>(u);
+      if (r + 1 < n_rings_) {
+        const double f = u - static_cast<double>(r);
+        ring[r] += d * (1 - f);
+        ring[r + 1] += d * f;
+      }
+      // Annuli: the pixel's value spread over its square.
+      if (sk < s_sub) {
+        for (int a = 0; a < 4; ++a)
+          for (int c = 0; c < 4; ++c) {
+            const double sx = kx + (c - 1.5) * dk / 4, sy = ky + (a - 1.5) * dk / 4;
+            const auto k = static_cast<size_t>(std::hypot(sx, sy) / aw);
+            if (k < nb) out.delta_annuli[k] += d / 16;
+          }
+      } else {
+        const auto k = static_cast<size_t>(sk / aw);
+        if (k < nb) out.delta_annuli[k] += d;
+      }
+    }
+  }
+  out.b_hat = disc_;
+  for (size_t r = 0; r < n_rings_; ++r) {
+    const double v = ring[r];
+    if (v == 0) continue;
+    const double* row = &ring_j0_[r * nq];
+    for (size_t j = 0; j < nq; ++j) out.b_hat[j] += v * row[j];
+  }
+  return out;
+}
+
+void FastModel::annuli(const BeamDistribution& beam, std::vector<double>& total, std::vector<double>& coherent) const {
+  std::vector<std::vector<double>> tot, coh;
+  annuli_core({beam.mean_t}, {&beam}, tot, coh);
+  total = std::move(tot[0]);
+  coherent = std::move(coh[0]);
+}
+
+void FastModel::annuli(const ColumnMap& map, std::vector<double>& total, std::vector<double>& coherent) const {
+  annuli(beam(map), total, coherent);
+}
+
+void FastModel::mean_pattern(const ColumnMap& map, std::vector<double>& fraction) const {
+  std::vector<double> tot, coh;
+  annuli(map, tot, coh);
+  fraction_from_annuli(tot, fraction);
+}
+
+void FastModel::pattern(const BeamDistribution& b, uint64_t seed, uint64_t position, std::vector<double>& fraction) const {
+  std::vector<double> tot, coh;
+  annuli(b, tot, coh);
+  if (!params_.speckle) return fraction_from_annuli(tot, fraction);
+  pattern_from_annuli(b.mean_t, tot, coh, seed, position, fraction);
+}
+
+void FastModel::pattern(const ColumnMap& map, uint64_t seed, uint64_t position, std::vector<double>& fraction) const {
+  pattern(beam(map), seed, position, fraction);
+}
+
+void FastModel::profile_parts(const ColumnMap& map, std::vector<double>& smooth, std::vector<double>& coherent) const {
+  std::vector<double> tot, coh;
+  annuli(map, tot, coh);
+  bins_from_annuli(tot, coh, smooth, coherent);
+}
+
+void FastModel::profile_expected(const BeamDistribution& b, uint64_t seed, uint64_t position,
+                                 std::vector<double>& expected) const {
+  std::vector<double> tot, coh, cb;
+  annuli(b, tot, coh);
+  bins_from_annuli(tot, coh, expected, cb);
+  add_bin_speckle(b.mean_t, cb, seed, position, expected);
+}
+
+void FastModel::profile_expected(const ColumnMap& map, uint64_t seed, uint64_t position, std::vector<double>& expected) const {
+  profile_expected(beam(map), seed, position, expected);
 }
 
 double FastModel::bin_speckle_grains(size_t b, const std::vector<double>& t) const {
@@ -584,7 +896,8 @@ void FastModel::profile_counts(const std::vector<double>& expected, uint64_t see
 FastPatternSource::FastPatternSource(const FastModel& model, const Specimen& specimen, const ScanSpec& scan,
                                      std::vector<int> material_of_phase, int film_material, double probe_fwhm_A,
                                      uint64_t seed)
-    : model_(model), nx_(scan.nx), seed_(seed) {
+    : model_(model), specimen_(&specimen), material_of_phase_(material_of_phase), film_material_(film_material),
+      nx_(scan.nx), x0_(scan.x0_A), y0_(scan.y0_A), step_(scan.step_A), seed_(seed) {
   if (material_of_phase.size() != specimen.phase_count())
     throw std::invalid_argument("fast model: " + std::to_string(material_of_phase.size()) + " material indices for " +
                                 std::to_string(specimen.phase_count()) + " specimen phases");
@@ -603,11 +916,127 @@ FastPatternSource::FastPatternSource(const FastModel& model, const Specimen& spe
     for (size_t p = 0; p < specimen.phase_count(); ++p) t_[k][static_cast<size_t>(material_of_phase[p])] += gt.thickness[p][k];
     if (film_material >= 0 && specimen.has_film()) t_[k][static_cast<size_t>(film_material)] += specimen.spec().film.thickness;
   }
+  if (!model.params().mean_inner_potential) return;
+  // Inhomogeneous windows: φ = σ Σ V₀ t on a raster of the field covered by all windows (one pass).
+  const double win = mip_window();
+  const double rstep = std::max(4.0, (win + step_ * static_cast<double>(std::max(scan.nx, scan.ny))) / 4096);
+  const double xr0 = x0_ - win / 2 - rstep, yr0 = y0_ - win / 2 - rstep;
+  const auto nrx = static_cast<size_t>(std::ceil((step_ * static_cast<double>(scan.nx - 1) + win) / rstep)) + 3;
+  const auto nry = static_cast<size_t>(std::ceil((step_ * static_cast<double>(scan.ny - 1) + win) / rstep)) + 3;
+  std::vector<double> phi(nrx * nry);
+  const int threads = model.params().threads > 0 ? model.params().threads : omp_get_max_threads();
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 4)
+  for (long a = 0; a < static_cast<long>(nry); ++a)
+    for (size_t b = 0; b < nrx; ++b) {
+      const auto au = static_cast<size_t>(a);
+      phi[au * nrx + b] = phase_at(xr0 + static_cast<double>(b) * rstep, yr0 + static_cast<double>(au) * rstep);
+    }
+  mip_.assign(t_.size(), 0);
+  const double tol = model.params().mip_tolerance_rad;
+  for (size_t iy = 0; iy < scan.ny; ++iy)
+    for (size_t ix = 0; ix < scan.nx; ++ix) {
+      const double x = scan.x(ix), y = scan.y(iy);
+      const auto b0 = static_cast<size_t>(std::max(0.0, std::floor((x - win / 2 - xr0) / rstep)));
+      const auto b1 = std::min(nrx - 1, static_cast<size_t>(std::ceil((x + win / 2 - xr0) / rstep)));
+      const auto a0 = static_cast<size_t>(std::max(0.0, std::floor((y - win / 2 - yr0) / rstep)));
+      const auto a1 = std::min(nry - 1, static_cast<size_t>(std::ceil((y + win / 2 - yr0) / rstep)));
+      double lo = phi[a0 * nrx + b0], hi = lo;
+      for (size_t a = a0; a <= a1; ++a)
+        for (size_t b = b0; b <= b1; ++b) {
+          lo = std::min(lo, phi[a * nrx + b]);
+          hi = std::max(hi, phi[a * nrx + b]);
+        }
+      mip_[iy * nx_ + ix] = hi - lo >= tol ? 1 : 0;
+    }
+}
+
+double FastPatternSource::mip_window() const {
+  const double w = model_.params().mip_window_A;
+  return w > 0 ? w : 4 * probe_diameter_A(model_.params().probe);
+}
+
+std::vector<double> FastPatternSource::column_at(double x, double y) const {
+  std::vector<double> t(model_.n_materials(), 0.0);
+  const ColumnThickness c = specimen_->column_thickness(x, y);
+  for (size_t p = 0; p < c.phase.size(); ++p) t[static_cast<size_t>(material_of_phase_[p])] += c.phase[p];
+  if (film_material_ >= 0 && specimen_->has_film()) t[static_cast<size_t>(film_material_)] += specimen_->spec().film.thickness;
+  return t;
+}
+
+double FastPatternSource::phase_at(double x, double y) const {
+  const std::vector<double> t = column_at(x, y);
+  const double sigma = interaction_constant(model_.params().probe.energy_keV * 1e3);
+  double phi = 0;
+  for (size_t m = 0; m < t.size(); ++m) phi += sigma * model_.material(m).mean_inner_potential_V * t[m];
+  return phi;
+}
+
+ColumnMap FastPatternSource::column_map(size_t iy, size_t ix) const {
+  const size_t nm = model_.n_materials();
+  const double win = mip_window();
+  ColumnMap map;
+  map.n = fft_friendly_size(static_cast<size_t>(std::ceil(win / model_.params().mip_pixel_A)));
+  map.pixel_A = win / static_cast<double>(map.n);
+  map.probe_x_A = map.probe_y_A = 0.5 * win;
+  map.mean_t = t_.at(iy * nx_ + ix);
+  const double X0 = x0_ + static_cast<double>(ix) * step_ - 0.5 * win, Y0 = y0_ + static_cast<double>(iy) * step_ - 0.5 * win;
+  const size_t n = map.n, c = 8;  // coarse cells of c × c pixels
+  const size_t nc = (n + c - 1) / c + 1;
+  map.t.assign(nm, std::vector<double>(n * n, 0.0));
+  // Coarse nodes, then per cell: bilinear interpolation, or every pixel sampled where the cell centre departs
+  // from the bilinear value by ≥ tolerance/4 in φ (an interface, an edge or curvature crosses the cell).
+  std::vector<std::vector<double>> node(nc * nc);
+  std::vector<double> node_phi(nc * nc);
+  const double sigma = interaction_constant(model_.params().probe.energy_keV * 1e3);
+  auto phase_of = [&](const std::vector<double>& t) {
+    double v = 0;
+    for (size_t m = 0; m < nm; ++m) v += sigma * model_.material(m).mean_inner_potential_V * t[m];
+    return v;
+  };
+  const double h = map.pixel_A;
+  for (size_t a = 0; a < nc; ++a)
+    for (size_t b = 0; b < nc; ++b) {
+      node[a * nc + b] = column_at(X0 + static_cast<double>(b * c) * h, Y0 + static_cast<double>(a * c) * h);
+      node_phi[a * nc + b] = phase_of(node[a * nc + b]);
+    }
+  const double tol = model_.params().mip_tolerance_rad / 4;
+  for (size_t a = 0; a + 1 < nc; ++a)
+    for (size_t b = 0; b + 1 < nc; ++b) {
+      const size_t i00 = a * nc + b, i01 = i00 + 1, i10 = i00 + nc, i11 = i10 + 1;
+      const double fc = static_cast<double>(c) / 2;
+      const std::vector<double> centre = column_at(X0 + (static_cast<double>(b * c) + fc) * h, Y0 + (static_cast<double>(a * c) + fc) * h);
+      const double pred = 0.25 * (node_phi[i00] + node_phi[i01] + node_phi[i10] + node_phi[i11]);
+      const bool fine = std::fabs(phase_of(centre) - pred) >= tol;
+      for (size_t i = a * c; i < std::min(n, (a + 1) * c); ++i)
+        for (size_t j = b * c; j < std::min(n, (b + 1) * c); ++j) {
+          if (fine) {
+            const std::vector<double> t = column_at(X0 + static_cast<double>(j) * h, Y0 + static_cast<double>(i) * h);
+            for (size_t m = 0; m < nm; ++m) map.t[m][i * n + j] = t[m];
+          } else {
+            const double u = static_cast<double>(j - b * c) / static_cast<double>(c), v = static_cast<double>(i - a * c) / static_cast<double>(c);
+            for (size_t m = 0; m < nm; ++m)
+              map.t[m][i * n + j] = (1 - v) * ((1 - u) * node[i00][m] + u * node[i01][m]) + v * ((1 - u) * node[i10][m] + u * node[i11][m]);
+          }
+        }
+    }
+  return map;
 }
 
 void FastPatternSource::compute(size_t iy, size_t ix, double, double, std::vector<std::vector<double>>& fractions) {
   fractions.resize(1);
-  model_.pattern(t_[iy * nx_ + ix], seed_, iy * nx_ + ix, fractions[0]);
+  const size_t k = iy * nx_ + ix;
+  if (inhomogeneous(iy, ix))
+    model_.pattern(model_.beam(column_map(iy, ix)), seed_, k, fractions[0]);
+  else
+    model_.pattern(t_[k], seed_, k, fractions[0]);
+}
+
+void FastPatternSource::profile_expected(size_t iy, size_t ix, uint64_t seed, std::vector<double>& expected) const {
+  const size_t k = iy * nx_ + ix;
+  if (inhomogeneous(iy, ix))
+    model_.profile_expected(model_.beam(column_map(iy, ix)), seed, k, expected);
+  else
+    model_.profile_expected(t_[k], seed, k, expected);
 }
 
 double run_profile_scan(const ScanSpec& scan, FastPatternSource& source, const FastModel& model, const std::string& path,
@@ -625,13 +1054,17 @@ double run_profile_scan(const ScanSpec& scan, FastPatternSource& source, const F
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
     for (long bl = 0; bl < static_cast<long>(nbatch); ++bl) {
       const size_t k0 = c0 + static_cast<size_t>(bl) * 16, k1 = std::min(c1, k0 + 16);
-      std::vector<std::vector<double>> ts, e;
+      std::vector<std::vector<double>> ts, eb, e(k1 - k0);
       std::vector<uint64_t> pos;
       for (size_t k = k0; k < k1; ++k) {
+        if (source.inhomogeneous(k / scan.nx, k % scan.nx)) continue;  // MIP path, below
         ts.push_back(source.thickness(k / scan.nx, k % scan.nx));
         pos.push_back(k);
       }
-      model.profile_expected_batch(ts, options.seed, pos, e);
+      model.profile_expected_batch(ts, options.seed, pos, eb);
+      for (size_t i = 0; i < pos.size(); ++i) e[pos[i] - k0] = std::move(eb[i]);
+      for (size_t k = k0; k < k1; ++k)
+        if (source.inhomogeneous(k / scan.nx, k % scan.nx)) source.profile_expected(k / scan.nx, k % scan.nx, options.seed, e[k - k0]);
       std::vector<uint32_t> n;
       for (size_t k = k0; k < k1; ++k) {
         model.profile_counts(e[k - k0], options.seed, k, n);

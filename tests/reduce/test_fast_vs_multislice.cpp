@@ -30,7 +30,9 @@
 // - speckle contrast per annulus of 0.25 Å⁻¹ (rms of pixel / ring mean − 1; fast: rms over 8 seeds) within
 //   20 % of the fast model's prediction for N phonon configurations (speckle_for_configurations);
 // - the unscattered disc s < 0.07 Å⁻¹ within 5 %;
-// - mixed columns: the non-linearity of mixing I_mix / ½(I_A + I_B) − 1 per band (±0.05) and of the disc (±0.01).
+// - mixed columns: the non-linearity of mixing I_mix / ½(I_A + I_B) − 1 per band (±0.05; side by side below
+//   0.7 Å⁻¹ ±(0.05 + 2σ)) and of the disc (±0.01). Side-by-side columns: the fast model gets the cell's
+//   thickness map (ColumnMap: the mean-inner-potential phase of the two edge-on interfaces).
 #include <gtest/gtest.h>
 
 #include <array>
@@ -305,11 +307,13 @@ struct CaseResult {
   double seconds_multislice = 0, seconds_fast_pattern = 0, seconds_fast_setup = 0;
 };
 
-/// Runs multislice on `column` and the fast model with thicknesses `t_of_output(depth)` per material.
+/// Runs multislice on `column` and the fast model with thicknesses `t_of_output(depth)` per material; with
+/// `map_of` (side-by-side columns) the fast model gets the thickness map of the cell under the probe
+/// (ColumnMap: the mean-inner-potential phase), its probe-averaged thicknesses still `thicknesses(depth)`.
 CaseResult compare(const std::string& label, const std::function<Structure(size_t)>& column, size_t realisations,
                    const std::vector<FastMaterial>& mats,
                    const std::function<std::vector<double>(double)>& thicknesses, const Composition& comp,
-                   const Settings& st, double L) {
+                   const Settings& st, double L, const std::function<ColumnMap(double)>& map_of = nullptr) {
   ProbeSpec pr;
   pr.alpha_mrad = st.alpha_mrad;
   MultisliceParams mp;
@@ -362,9 +366,33 @@ CaseResult compare(const std::string& label, const std::function<Structure(size_
     c.label = label;
     c.t_A = ms.depths_A()[o];
     const std::vector<double> t = thicknesses(c.t_A);
+    std::unique_ptr<ColumnMap> map;
+    if (map_of) {
+      map = std::make_unique<ColumnMap>(map_of(c.t_A));
+      map->mean_t = t;
+    }
     std::vector<double> f_ms, f_fast, f_sp;
     det.model.resample(pats[o], f_ms);
-    fm.mean_pattern(t, f_fast);
+    if (map) {
+      const BeamDistribution bd = fm.beam(*map);
+      std::printf("[%s t = %.1f nm] fast model: MIP phase range %.3f rad (%s)\n", label.c_str(), c.t_A / 10,
+                  bd.phase_range_rad, bd.uniform ? "uniform" : "beam from the map");
+      fm.mean_pattern(*map, f_fast);
+      {  // diagnostic: the same without the thick-object refinement (projected, atomically smoothed phase)
+        FastModelParams p2 = fp;
+        p2.mip_thick_object = !fp.mip_thick_object;
+        const FastModel fm2(mats, p2, det.model);
+        std::vector<double> f2;
+        fm2.mean_pattern(*map, f2);
+        std::printf("[%s t = %.1f nm] mip_thick_object = %d: band ratio ms/fast:", label.c_str(), c.t_A / 10,
+                    static_cast<int>(p2.mip_thick_object));
+        for (size_t b = 0; b + 1 < kBands.size(); ++b)
+          std::printf(" %.3f", det.band(f_ms, kBands[b], kBands[b + 1]) / det.band(f2, kBands[b], kBands[b + 1]));
+        std::printf("; disc %.4f\n", det.band(f_ms, 0, 0.07) / det.band(f2, 0, 0.07));
+      }
+    } else {
+      fm.mean_pattern(t, f_fast);
+    }
     for (size_t b = 0; b + 1 < kBands.size(); ++b) {
       const double a = det.band(f_ms, kBands[b], kBands[b + 1]), f = det.band(f_fast, kBands[b], kBands[b + 1]);
       c.ms_bands.push_back(a);
@@ -395,7 +423,10 @@ CaseResult compare(const std::string& label, const std::function<Structure(size_
     const int seeds = 8;
     for (int k = 0; k < seeds; ++k) {
       auto tp = Clock::now();
-      fm.pattern(t, 17, static_cast<uint64_t>(k), f_sp);
+      if (map)
+        fm.pattern(*map, 17, static_cast<uint64_t>(k), f_sp);
+      else
+        fm.pattern(t, 17, static_cast<uint64_t>(k), f_sp);
       res.seconds_fast_pattern += seconds_since(tp) / (seeds * static_cast<double>(pats.size()));
       for (size_t a = 0; a + 1 < kAnnuli.size(); ++a) {
         const double cf = det.contrast(f_sp, kAnnuli[a], kAnnuli[a + 1]);
@@ -480,8 +511,26 @@ CaseResult mixed_case(const std::string& label, bool side_by_side, const Structu
   };
   Structure both = a;
   both.atoms.insert(both.atoms.end(), b.atoms.begin(), b.atoms.end());
+  // Side by side: the fast model gets the same periodic cell as multislice — agZIF-62 for 0 < x < L/2,
+  // phosphate for L/2 < x < L (two interfaces per period, at x = 0 and L/2), the probe at the origin; the
+  // samples on the interfaces (x = 0, L/2) half of each.
+  std::function<ColumnMap(double)> map_of;
+  if (side_by_side)
+    map_of = [L](double t) {
+      ColumnMap m;
+      m.n = 100;
+      m.pixel_A = L / static_cast<double>(m.n);
+      m.t.assign(2, std::vector<double>(m.n * m.n, 0.0));
+      for (size_t i = 0; i < m.n; ++i)
+        for (size_t j = 0; j < m.n; ++j) {
+          const double fa = (j == 0 || j == m.n / 2) ? 0.5 : (j < m.n / 2 ? 1.0 : 0.0);
+          m.t[0][i * m.n + j] = fa * t;
+          m.t[1][i * m.n + j] = (1 - fa) * t;
+        }
+      return m;
+    };
   return compare(label, col, st.realisations, {material("agZIF62", a), material("phosphate_scaled", b)},
-                 [](double t) { return std::vector<double>{0.5 * t, 0.5 * t}; }, Composition::of(both), st, L);
+                 [](double t) { return std::vector<double>{0.5 * t, 0.5 * t}; }, Composition::of(both), st, L, map_of);
 }
 
 /// Relative non-linearity of mixing per band: I_mix / ½(I_A + I_B) − 1.
@@ -512,8 +561,8 @@ const Suite& suite() {
   return s;
 }
 
-/// The acceptance tolerances of issue 5. `from_band`: first band of kBands checked (side-by-side columns
-/// skip the lowest band and the disc, see MixedColumns).
+/// The acceptance tolerances of issue 5. `from_band`: first band of kBands checked; check_disc: the
+/// unscattered disc (all cases check everything since the mean-inner-potential path, see MixedColumns).
 void expect_agreement(const CaseResult& r, size_t from_band = 0, bool check_disc = true) {
   // φ of ONE multislice probe position carries its speckle (measured contrast 0.7–1 per pixel, ~100 grains
   // per 0.02 Å⁻¹ ring): single-realisation Pearson values are 0.63–0.88 (suite). The 0.98 of the acceptance
@@ -554,11 +603,11 @@ TEST(FastVsMultislice, SlabsAndMixedColumns) {
   expect_agreement(suite().phos);
   const Suite& s = suite();
   expect_agreement(s.stacked);
-  // Side by side: the bands below 0.7 Å⁻¹ and the unscattered disc are not compared — an edge-on interface
-  // under the probe is a phase step σ ΔV₀ t of the beam (the mean inner potentials differ), which diffracts
-  // the direct beam to s ≲ 0.2 Å⁻¹ with a tail to ~0.7 Å⁻¹ (refraction at the interfaces); the fast model
-  // has no mean potential (docs/forward_models.md, "Validation against multislice").
-  expect_agreement(s.side, 2, false);
+  // Side by side: an edge-on interface under the probe is a phase step σ ΔV₀ t of the beam (the mean inner
+  // potentials differ), which diffracts the direct beam to s ≲ 0.2 Å⁻¹ with a tail to ~0.7 Å⁻¹; the fast model
+  // gets the cell's thickness map (ColumnMap, the mean-inner-potential path) and is checked everywhere,
+  // disc included (docs/forward_models.md, "Validation against multislice").
+  expect_agreement(s.side);
   const double v_a = mean_inner_potential(zif_model()), v_b = mean_inner_potential(s.phos_scaled);
   std::printf("mean inner potentials: agZIF62 %.2f V, phosphate (scaled) %.2f V; phase step per 10 nm %.2f rad\n",
               v_a, v_b, interaction_constant(200e3) * std::fabs(v_a - v_b) * 100);
@@ -573,12 +622,16 @@ TEST(FastVsMultislice, SlabsAndMixedColumns) {
                   m.t_A / 10, d_ms, d_fast);
       for (size_t k = 0; k < e_ms.size(); ++k) std::printf(" %.3f/%.3f", e_ms[k], e_fast[k]);
       std::printf("\n");
+      // Side by side, the two bands below 0.7 Å⁻¹ carry the refraction at the interfaces (excess up to 9 %)
+      // and the multislice speckle noise of three references (side, both pure columns): there the tolerance
+      // is 5 % + 2σ, σ the side column's band noise — as for the bands themselves (measured at 30 nm:
+      // 0.45–0.7 Å⁻¹ multislice +6.0 %, fast +0.7 %, σ = 2.6 %; see the docs).
       const bool side = mix == &s.side;
-      for (size_t k = side ? 2 : 0; k < e_ms.size(); ++k)
-        EXPECT_NEAR(e_ms[k], e_fast[k], 0.05) << m.label << " band " << k;
-      if (!side) {
-        EXPECT_NEAR(d_ms, d_fast, 0.01) << m.label;
+      for (size_t k = 0; k < e_ms.size(); ++k) {
+        const double tol = side && k < 2 ? 0.05 + 2 * m.band_noise : 0.05;
+        EXPECT_NEAR(e_ms[k], e_fast[k], tol) << m.label << " band " << k;
       }
+      EXPECT_NEAR(d_ms, d_fast, 0.01) << m.label;
     }
 }
 
@@ -587,6 +640,15 @@ TEST(FastVsMultislice, SlabsAndMixedColumns) {
 // the pure phosphate unscaled, the multislice pattern averaged over 6 (pure) or 3 (mixed) independent
 // columns — an area average, as 003 averages regions. Prints the tables of docs/forward_models.md,
 // "Validation against multislice".
+// Side by side only, at full size (K = 3, 10/30/60 nm; by hand, ≈ 2–3 min): the mean-inner-potential path with
+// and without the thick-object refinement (printed per thickness).
+TEST(FastVsMultislice, DISABLED_SideBySideThreeColumns) {
+  Settings st;
+  st.realisations = 3;
+  const Structure ps = scaled(phosphate_model(), cube_edge(zif_model()));
+  print(mixed_case("side by side", true, zif_model(), ps, st));
+}
+
 TEST(FastVsMultislice, DISABLED_FullSizeComparison) {
   Settings st;  // 1 × 1 tile, pixel 0.125 Å, 2 configurations; 10, 30, 60 nm; 6 independent columns averaged
   st.realisations = 6;

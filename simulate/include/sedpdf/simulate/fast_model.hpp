@@ -20,6 +20,25 @@
 // 3. Plasmons: × exp(Σ_p y_p (K̂_p(q) − 1)), y_p = t_p/λ_pl,p, K the Lorentzian kernel (inelastic.hpp).
 // 4. Probe convergence: × D̂(q) = 2J₁(2πqs_α)/(2πqs_α), the Hankel transform of the uniform disc of
 //    radius s_α = α/λ (the unscattered beam of a probe of semi-angle α, Kirkland 2010 eq. 5.47).
+// 4a. Mean inner potential (MIP) of a laterally inhomogeneous column (interfaces, inclusions, edges, thickness
+//    gradients under the probe; the ColumnMap overloads): the coarse projected potential of the column
+//    gives the beam the phase φ(x, y) = σ Σ_p V₀,p t_p(x, y), V₀,p = C ρ_p ⟨f_e,p(0)⟩ (C = h²/(2π m₀e) =
+//    47.878 V·Å², Lobato–Van Dyck f_e: Kirkland 2010 eqs. 5.8–5.9; σ relativistic, electron_optics.hpp) —
+//    per Fourier component φ(g) = σ Σ_p C ρ_p ⟨f_e,p(|g|)⟩ t_p(g): the atom centres fill the map, so a step
+//    of the mean potential is smoothed over the atomic size. A phase step diffracts (refracts) the direct
+//    beam. The beam's angular distribution is then B(s) = |FT[P·e^{iφ}]|² (P the coherent probe of
+//    make_probe, aberrations included, Σ B = 1) instead of the disc; its azimuthal average replaces D̂ in
+//    every term (unscattered and scattered: the scattered
+//    intensity is the single/plural distribution convolved with the beam's angular distribution):
+//    B̂(q) = D̂(q) + Σ_k [B(k) − B_disc(k)] J₀(2πq|k|), with B_disc the disc sampled on the same periodic map
+//    grid, so that the exact continuous disc is kept and only the redistribution comes from the grid; the
+//    unscattered beam gains ∫_annulus (B − B_disc) per annulus. The step is a wall of height T along the
+//    beam, not a thin grating (mip_thick_object): the spectrum of O = e^{iφ} is multiplied by the rod shape
+//    factor sinc(πλg²T/2) (the Ewald-sphere cut-off; kinematic, Cowley, Diffraction Physics, 1995, ch. 5),
+//    the intensity removed kept in the zero order; T = the largest total thickness on the map. Uniform
+//    phase (max − min of φ below mip_tolerance_rad): the disc path, bit for bit. Not modelled: the lateral
+//    variation of the plural and inelastic scattering (the probe-averaged thicknesses are used for those, as
+//    for uniform columns).
 // 5. Incoherent (Lenz) background beyond θ_c, linear in thickness (inelastic.hpp).
 // The result is integrated over annuli one detector pixel wide exactly from its Hankel transform,
 // C(r) = ∫|s|<r I d²s = ∫ Î(q) 2πr J₁(2πqr) dq, and spread over the detector pixels by their overlap areas.
@@ -38,7 +57,10 @@
 //    grains by the convolutions; each electron sees its own thermal configuration).
 #pragma once
 #include <cstddef>
+#include <complex>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -71,6 +93,15 @@ struct FastModelParams {
   bool speckle = true;         ///< amorphous speckle on the coherent single-scattered part
   double speckle_modes = 0;    ///< M per grain; 0 = 1 + (source_size / d_probe)² (1 for a coherent probe)
   InelasticParams inelastic;   ///< plasmon / incoherent switches and angles (energy and materials set here)
+  /// Mean-inner-potential phase of laterally inhomogeneous columns (physics 4a): used by the ColumnMap
+  /// overloads and FastPatternSource; false = every column through the disc path (probe-averaged t only).
+  bool mean_inner_potential = true;
+  /// Thick object: the Ewald-sphere factor sinc(πλg²T/2) on the spectrum of e^{iφ} (physics 4a; T the
+  /// largest total thickness on the map); false = the projected phase grating only.
+  bool mip_thick_object = true;
+  double mip_tolerance_rad = 1e-3;  ///< rad: phase range (max − min of φ) below which a map counts as uniform
+  double mip_window_A = 0;      ///< Å: side of the map FastPatternSource samples; 0 = 4 probe diameters
+  double mip_pixel_A = 0.5;     ///< Å: its pixel (Nyquist 1/(2·pixel) = 1 Å⁻¹ at 0.5 Å)
   int threads = 0;             ///< OpenMP threads for the set-up (S(s), transforms); 0 = default
 };
 
@@ -85,6 +116,34 @@ struct FastMaterialInfo {
   std::vector<double> s;        ///< Å⁻¹, the model grid
   std::vector<double> S;        ///< S(s) of the model
   std::vector<double> d_coherent, d_thermal;  ///< single-scattering densities (Å⁻² per Å), d = sum
+  double mean_inner_potential_V = 0;  ///< V₀ = C ρ ⟨f_e(0)⟩ (V), C = 47.878 V·Å² (Kirkland 2010 eq. 5.9)
+};
+
+/// Thickness map of each material around the probe (physics 4a): ONE PERIOD of a periodic n × n grid of
+/// `pixel_A` (Å) — the map is treated as periodic, like a multislice cell; a sampled window of a larger
+/// specimen should be wide (FastPatternSource: 4 probe diameters) so that its wrap-around edge carries
+/// little probe intensity. Sample (i, j) (row i ↔ y) lies at (j·pixel_A, i·pixel_A); the probe is centred
+/// at (probe_x_A, probe_y_A) in the same frame.
+struct ColumnMap {
+  /// Explicit: not an aggregate, so a braced thickness list {t₁, t₂} still selects the vector overloads.
+  explicit ColumnMap() = default;
+  double pixel_A = 0;                    ///< Å, > 0; must resolve the aperture: α/λ ≤ 1/(3·pixel_A)
+  size_t n = 0;                          ///< samples per side; n·pixel_A ≥ λ/α (the grid resolves the aperture)
+  double probe_x_A = 0, probe_y_A = 0;   ///< probe centre (Å, map frame)
+  std::vector<std::vector<double>> t;    ///< per material: n·n thicknesses (Å, ≥ 0), row-major
+  /// Optional probe-averaged thicknesses (Å), one per material, for the plural, inelastic and speckle terms;
+  /// empty = Σ |P|² t_p over the map (probe-intensity weights; a constant map gives its value exactly).
+  std::vector<double> mean_t;
+};
+
+/// The beam's angular distribution of one column map (FastModel::beam).
+struct BeamDistribution {
+  explicit BeamDistribution() = default;  ///< not an aggregate (see ColumnMap)
+  bool uniform = true;             ///< disc path (uniform phase, or mean_inner_potential off)
+  double phase_range_rad = 0;      ///< max − min of φ over the map (rad)
+  std::vector<double> mean_t;      ///< probe-averaged thickness per material (Å)
+  std::vector<double> b_hat;       ///< B̂(q) on the model's Hankel grid (empty when uniform); B̂(0) = Σ B = 1
+  std::vector<double> delta_annuli;  ///< ∫_annulus (B − B_disc) d²s per annulus (empty when uniform)
 };
 
 class FastModel {
@@ -113,6 +172,21 @@ class FastModel {
   /// Fraction per detector pixel with the speckle of (seed, position).
   void pattern(const std::vector<double>& t, uint64_t seed, uint64_t position, std::vector<double>& fraction) const;
 
+  // ---- laterally inhomogeneous columns (physics 4a): the same outputs for a thickness map ----
+  /// Angular distribution of the beam for `map` (see BeamDistribution). Throws std::invalid_argument for a
+  /// wrong number of materials or samples, a negative or non-finite thickness, or a grid that does not
+  /// resolve the aperture (named).
+  BeamDistribution beam(const ColumnMap& map) const;
+  void annuli(const ColumnMap& map, std::vector<double>& total, std::vector<double>& coherent) const;
+  void annuli(const BeamDistribution& beam, std::vector<double>& total, std::vector<double>& coherent) const;
+  void mean_pattern(const ColumnMap& map, std::vector<double>& fraction) const;
+  void pattern(const ColumnMap& map, uint64_t seed, uint64_t position, std::vector<double>& fraction) const;
+  void pattern(const BeamDistribution& beam, uint64_t seed, uint64_t position, std::vector<double>& fraction) const;
+  void profile_parts(const ColumnMap& map, std::vector<double>& smooth, std::vector<double>& coherent) const;
+  void profile_expected(const ColumnMap& map, uint64_t seed, uint64_t position, std::vector<double>& expected) const;
+  void profile_expected(const BeamDistribution& beam, uint64_t seed, uint64_t position,
+                        std::vector<double>& expected) const;
+
   // ---- profile-only mode: bins of one pixel in radius (bin j: centre radius in [j, j+1) pixels) ----
   size_t n_bins() const { return bin_s_.size(); }
   const std::vector<double>& bin_s() const { return bin_s_; }            ///< mean s of the bin's pixels (Å⁻¹)
@@ -135,6 +209,11 @@ class FastModel {
                       std::vector<uint32_t>& counts) const;
 
  private:
+  void annuli_core(const std::vector<std::vector<double>>& t, const std::vector<const BeamDistribution*>& beams,
+                   std::vector<std::vector<double>>& total, std::vector<std::vector<double>>& coherent) const;
+  void pattern_from_annuli(const std::vector<double>& t, const std::vector<double>& tot, const std::vector<double>& coh,
+                           uint64_t seed, uint64_t position, std::vector<double>& fraction) const;
+  void fraction_from_annuli(const std::vector<double>& tot, std::vector<double>& fraction) const;
   void speckle_cell(double s_px, double phi, double t_total, uint64_t& cell, double& grains_per_cell) const;
   void bins_from_annuli(const std::vector<double>& tot, const std::vector<double>& coh, std::vector<double>& smooth,
                         std::vector<double>& coherent) const;
@@ -161,6 +240,24 @@ class FastModel {
   // bins
   std::vector<double> bin_s_, bin_pixels_;
   std::vector<std::vector<std::pair<uint32_t, double>>> bin_ann_;  // per bin: (annulus, weight)
+  // MIP: rings of width ring_w_ (Å⁻¹) and J₀(2π q_j s_r) at their centres (ring-major, n_rings × Q)
+  double ring_w_ = 0, sigma_ = 0;
+  size_t n_rings_ = 0;
+  std::vector<double> ring_j0_;
+  std::vector<std::vector<double>> fe_ratio_;  // per material ⟨f_e(s)⟩/⟨f_e(0)⟩ on the model grid
+  // The probe of the last map grid (thread safe; shared, so the model stays copyable).
+  struct MapGrid {
+    std::shared_ptr<const std::vector<std::complex<double>>> probe;  // make_probe on the map grid
+    std::shared_ptr<const std::vector<double>> kabs;                 // |k| (Å⁻¹) per reciprocal pixel, FFTW order
+  };
+  struct ProbeCache {
+    std::mutex mutex;
+    size_t n = 0;
+    double pixel = 0, x0 = 0, y0 = 0;
+    MapGrid grid;
+  };
+  std::shared_ptr<ProbeCache> probe_cache_ = std::make_shared<ProbeCache>();
+  MapGrid cached_grid(const WaveGrid& grid, double x0_A, double y0_A) const;
 };
 
 /// PatternSource for run_scan: material thicknesses under the probe from the specimen's ground truth
@@ -170,7 +267,12 @@ class FastModel {
 class FastPatternSource : public PatternSource {
  public:
   /// `material_of_phase[p]` = index of the model material for specimen phase p; film_material = index of
-  /// the film material or −1. Precomputes the thicknesses for the whole scan.
+  /// the film material or −1. Precomputes the thicknesses for the whole scan and, with the model's
+  /// mean_inner_potential on, which positions are laterally inhomogeneous: Specimen::column_thickness on a
+  /// 4 Å raster of the scanned field (one pass); a position is inhomogeneous if its window (mip_window_A)
+  /// holds raster samples whose phase φ = σ Σ V₀ t differs by ≥ mip_tolerance_rad. At those positions
+  /// compute() samples the window at mip_pixel_A (column_map) and takes the MIP path; elsewhere the disc
+  /// path with thickness(iy, ix), unchanged. The specimen must outlive the source.
   FastPatternSource(const FastModel& model, const Specimen& specimen, const ScanSpec& scan,
                     std::vector<int> material_of_phase, int film_material, double probe_fwhm_A, uint64_t seed);
   size_t n_outputs() const override { return 1; }
@@ -178,12 +280,29 @@ class FastPatternSource : public PatternSource {
   void compute(size_t iy, size_t ix, double x_A, double y_A, std::vector<std::vector<double>>& fractions) override;
   /// Material thicknesses (Å) at scan position (iy, ix).
   const std::vector<double>& thickness(size_t iy, size_t ix) const { return t_[iy * nx_ + ix]; }
+  /// True where the position's window is laterally inhomogeneous and compute() takes the MIP path (the
+  /// model's mean_inner_potential on; see the constructor).
+  bool inhomogeneous(size_t iy, size_t ix) const { return !mip_.empty() && mip_[iy * nx_ + ix] != 0; }
+  /// The thickness map compute() uses at (iy, ix): window mip_window_A (0: 4 probe diameters) centred on the
+  /// probe, pixel ≤ mip_pixel_A, mean_t = thickness(iy, ix).
+  ColumnMap column_map(size_t iy, size_t ix) const;
+  /// The expected counts per radial bin at (iy, ix) (profile mode): the batch path for homogeneous windows,
+  /// the MIP path for the others.
+  void profile_expected(size_t iy, size_t ix, uint64_t seed, std::vector<double>& expected) const;
 
  private:
+  double mip_window() const;
+  std::vector<double> column_at(double x, double y) const;  // material thicknesses of one column (Å)
+  double phase_at(double x, double y) const;                // φ = σ Σ V₀ t (rad)
   const FastModel& model_;
+  const Specimen* specimen_ = nullptr;
+  std::vector<int> material_of_phase_;
+  int film_material_ = -1;
   size_t nx_ = 0;
+  double x0_ = 0, y0_ = 0, step_ = 0;
   uint64_t seed_;
   std::vector<std::vector<double>> t_;
+  std::vector<uint8_t> mip_;  // per position: 1 = inhomogeneous window
 };
 
 /// Profile-only scan: per position the Poisson counts and expected counts summed per radial bin, written
@@ -192,6 +311,13 @@ class FastPatternSource : public PatternSource {
 /// /sedpdf/parameters. Deterministic for a seed at any thread count. Returns the seconds spent.
 double run_profile_scan(const ScanSpec& scan, FastPatternSource& source, const FastModel& model,
                         const std::string& path, const ScanOptions& options, const Specimen* truth);
+
+/// Angular distribution of the beam P·exp(iφ) (physics 4a): B(k) = |FFT[P·e^{iφ}]|²/n² on the grid's
+/// reciprocal pixels (FFTW order, WaveGrid::freq), P = make_probe(probe, grid, x0_A, y0_A) (coherent,
+/// aberrations included), Σ B = 1. phase_rad: n·n values (rad), row-major, periodic grid. Throws
+/// std::invalid_argument for a wrong size, a non-finite phase or a grid make_probe rejects.
+std::vector<double> beam_angular_distribution(const ProbeSpec& probe, const WaveGrid& grid, double x0_A, double y0_A,
+                                              const std::vector<double>& phase_rad);
 
 /// Hankel transform of a radial profile f(s) given on s_k = k·h (k = 0..n−1), trapezoid rule:
 /// f̂(q) = 2π ∫ f(s) J₀(2πqs) s ds. For tests and the model set-up.
