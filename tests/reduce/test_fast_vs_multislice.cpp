@@ -789,7 +789,9 @@ TEST(FastVsMultislice, DISABLED_ReferenceStructureNoise) {
 // - SEDPDF_PHI_MODELS_ZIF, SEDPDF_PHI_MODELS_PHOS: ':'-separated model files of one phase each (cubic cells;
 //   every model is scaled isotropically to the edge of the first, so all layers share one lateral period);
 // - SEDPDF_PHI_COLUMNS: independent columns averaged (default 6);
-// - SEDPDF_PHI_LAYERS: ','-separated output depths in layers (default "2,6": ≈ 10 and 30 nm).
+// - SEDPDF_PHI_LAYERS: ','-separated output depths in layers (default "2,6": ≈ 10 and 30 nm);
+// - SEDPDF_PHI_MIXED: "stacked", "side" or "stacked,side" — also the mixed columns, from both model lists;
+// - SEDPDF_PHI_PURE=0: skip the pure cases.
 // Layer l of column k is model (l + k) mod M under the rotation/shift key of pure_case (11 + l + 100k), so with
 // one model this is exactly the K-column pure case of DISABLED_FullSizeComparison (the control).
 TEST(FastVsMultislice, DISABLED_IndependentModels) {
@@ -815,9 +817,10 @@ TEST(FastVsMultislice, DISABLED_IndependentModels) {
     st.output_layers.clear();
     for (const std::string& v : split(layers, ',')) st.output_layers.push_back(static_cast<size_t>(std::stoul(v)));
   }
+  const char* pure = std::getenv("SEDPDF_PHI_PURE");
   for (const char* var : {"SEDPDF_PHI_MODELS_ZIF", "SEDPDF_PHI_MODELS_PHOS"}) {
     const char* list = std::getenv(var);
-    if (list == nullptr) continue;
+    if (list == nullptr || (pure != nullptr && std::string(pure) == "0")) continue;
     std::vector<Structure> models;
     for (const std::string& path : split(list, ':')) models.push_back(read_structure(path));
     ASSERT_FALSE(models.empty()) << var;
@@ -841,5 +844,68 @@ TEST(FastVsMultislice, DISABLED_IndependentModels) {
     print(compare(label, col, st.realisations, mats,
                   [M](double t) { return std::vector<double>(M, t / static_cast<double>(M)); }, Composition::of(all), st,
                   L));
+  }
+  // Mixed columns from independent models (SEDPDF_PHI_MIXED = "stacked", "side" or "stacked,side"; needs both model
+  // lists): as mixed_case, with layer l of column k drawn from model (l + k) mod M of its phase, every phosphate
+  // model scaled to the first agZIF-62 model's edge; the fast model gets every model as a material, half the
+  // thickness shared equally among each phase's models (side by side: the same split on the cell's map).
+  const char* mixed = std::getenv("SEDPDF_PHI_MIXED");
+  const char* zl = std::getenv("SEDPDF_PHI_MODELS_ZIF");
+  const char* pl = std::getenv("SEDPDF_PHI_MODELS_PHOS");
+  if (mixed == nullptr || zl == nullptr || pl == nullptr) return;
+  std::vector<Structure> za, pb;
+  for (const std::string& path : split(zl, ':')) za.push_back(read_structure(path));
+  for (const std::string& path : split(pl, ':')) pb.push_back(read_structure(path));
+  const double L = cube_edge(za[0]);
+  for (Structure& m : za) m = scaled(m, L);
+  for (Structure& m : pb) m = scaled(m, L);
+  const size_t MA = za.size(), MB = pb.size();
+  std::vector<FastMaterial> mats;
+  Structure all;
+  for (size_t m = 0; m < MA; ++m) mats.push_back(material("agZIF62_" + std::to_string(m), za[m]));
+  for (size_t m = 0; m < MB; ++m) mats.push_back(material("phosphate_" + std::to_string(m), pb[m]));
+  // Composition: every model's atoms once — half the volume each when both lists are equally long (the
+  // models of one phase have the same atom count, the two phases nearly so: 9990 and 10001).
+  for (const Structure& m : za) all.atoms.insert(all.atoms.end(), m.atoms.begin(), m.atoms.end());
+  for (const Structure& m : pb) all.atoms.insert(all.atoms.end(), m.atoms.begin(), m.atoms.end());
+  auto shares = [MA, MB](double fa, double t) {
+    std::vector<double> v;
+    for (size_t m = 0; m < MA; ++m) v.push_back(fa * t / static_cast<double>(MA));
+    for (size_t m = 0; m < MB; ++m) v.push_back((1 - fa) * t / static_cast<double>(MB));
+    return v;
+  };
+  for (const std::string& kind : split(mixed, ',')) {
+    ASSERT_TRUE(kind == "stacked" || kind == "side") << "SEDPDF_PHI_MIXED: " << kind;
+    const bool side = kind == "side";
+    auto col = [&](size_t k) {
+      std::vector<std::vector<Part>> layers;
+      for (size_t l = 0; l < st.output_layers.back(); ++l) {
+        const Structure* a = &za[(l + k) % MA];
+        const Structure* b = &pb[(l + k) % MB];
+        if (side)
+          layers.push_back({Part{a, 50 + l + 100 * k, 0.0, 0.5}, Part{b, 80 + l + 100 * k, 0.5, 1.0}});
+        else
+          layers.push_back({Part{(l % 2 == 0) ? a : b, 50 + l + 100 * k}});
+      }
+      return build_column(layers, st.tiles, L);
+    };
+    std::function<ColumnMap(double)> map_of;
+    if (side)
+      map_of = [L, &shares](double t) {
+        ColumnMap m;
+        m.n = 100;
+        m.pixel_A = L / static_cast<double>(m.n);
+        m.t.assign(shares(0.5, 1.0).size(), std::vector<double>(m.n * m.n, 0.0));
+        for (size_t i = 0; i < m.n; ++i)
+          for (size_t j = 0; j < m.n; ++j) {
+            const double fa = (j == 0 || j == m.n / 2) ? 0.5 : (j < m.n / 2 ? 1.0 : 0.0);
+            const std::vector<double> v = shares(fa, t);
+            for (size_t q = 0; q < v.size(); ++q) m.t[q][i * m.n + j] = v[q];
+          }
+        return m;
+      };
+    const std::string label = kind + " x" + std::to_string(MA) + "+" + std::to_string(MB) + " models";
+    print(compare(label, col, st.realisations, mats, [&shares](double t) { return shares(0.5, t); },
+                  Composition::of(all), st, L, map_of));
   }
 }
