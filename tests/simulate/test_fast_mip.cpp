@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <numeric>
 
+#include "fixtures/fast_model_setup.hpp"
 #include "fixtures/two_phase_specimen.hpp"
 #include "sedpdf/simulate/electron_optics.hpp"
 #include "sedpdf/simulate/fast_model.hpp"
@@ -20,33 +21,6 @@
 using namespace sedpdf;
 
 namespace {
-
-DetectorSpec mip_detector(size_t n = 96, double ds = 0.03) {
-  DetectorSpec d;
-  d.layout = "uniform";
-  d.uniform_ny = d.uniform_nx = n;
-  d.ds = ds;
-  d.dose_e_per_A2 = 10;
-  d.step_A = 20;
-  return d;
-}
-
-std::vector<FastMaterial> mip_materials() {
-  FastMaterial a, b;
-  a.name = "oxide";
-  a.model = test_fixtures::oxide_model();
-  b.name = "zinc";
-  b.model = test_fixtures::zinc_model();
-  return {a, b};
-}
-
-FastModelParams mip_params() {
-  FastModelParams p;
-  p.probe.energy_keV = 200;
-  p.probe.alpha_mrad = 0.6;
-  p.pdf_r_max = 5.9;
-  return p;
-}
 
 /// A column map of n × n pixels of `pixel` Å with the probe at the centre and t_m(x) given per material.
 template <class F>
@@ -63,8 +37,8 @@ ColumnMap make_map(size_t n, double pixel, size_t nm, F t_of) {
 }
 
 const FastModel& shared_model() {
-  static const DetectorModel det(mip_detector(), electron_wavelength(200e3));
-  static const FastModel fm(mip_materials(), mip_params(), det);
+  static const DetectorModel det(test_fixtures::fast_test_detector(), electron_wavelength(200e3));
+  static const FastModel fm(test_fixtures::fast_test_materials(), test_fixtures::fast_test_params(), det);
   return fm;
 }
 
@@ -99,10 +73,10 @@ TEST(FastMip, UniformMapIsTheDiscPathBitForBit) {
   fm.profile_expected(map, 7, 3, f2);
   EXPECT_EQ(f1, f2);
   // A step with the MIP switched off: the disc path at the thicknesses given as mean_t.
-  FastModelParams p = mip_params();
+  FastModelParams p = test_fixtures::fast_test_params();
   p.mean_inner_potential = false;
-  const DetectorModel det(mip_detector(), electron_wavelength(200e3));
-  const FastModel off(mip_materials(), p, det);
+  const DetectorModel det(test_fixtures::fast_test_detector(), electron_wavelength(200e3));
+  const FastModel off(test_fixtures::fast_test_materials(), p, det);
   ColumnMap step = make_map(64, 1.0, 2, [](size_t k, double x, double) { return (x < 32) == (k == 0) ? 100.0 : 0.0; });
   step.mean_t = {50, 50};
   const BeamDistribution bo = off.beam(step);
@@ -168,10 +142,10 @@ TEST(FastMip, ThicknessGratingInTheModel) {
   // direct DFT of one 32-sample period, e^{iφ̃}, a direct DFT again. Projection (mip_thick_object off): what
   // leaves the zero order is Σ_{k≠0} |c_k|² (→ sin²(Δφ/2) without the smoothing). Thick object (default):
   // each order × sinc²(πλg²T/2) (a kinematic rod of length T = the thickest column).
-  FastModelParams prm = mip_params();
+  FastModelParams prm = test_fixtures::fast_test_params();
   prm.mip_thick_object = false;
-  const DetectorModel det(mip_detector(), electron_wavelength(200e3));
-  const FastModel fm(mip_materials(), prm, det);
+  const DetectorModel det(test_fixtures::fast_test_detector(), electron_wavelength(200e3));
+  const FastModel fm(test_fixtures::fast_test_materials(), prm, det);
   const FastModel& thick = shared_model();
   const size_t n = 256;
   const double pixel = 0.4, p = 12.8;
@@ -241,8 +215,8 @@ TEST(FastMip, PatternSourceFindsInterfacesAndSamplesTheMap) {
   // Half-spaces split at x = 300 Å in a 600 Å field, 200 Å thick: windows (4 probe diameters ≈ 205 Å) away
   // from the interface and the field edges are homogeneous; on the interface the map is sampled.
   const Specimen sp(test_fixtures::two_phase_spec(600, 200));
-  const DetectorModel det(mip_detector(48, 0.05), electron_wavelength(200e3));
-  const FastModel fm(mip_materials(), mip_params(), det);
+  const DetectorModel det(test_fixtures::fast_test_detector(48, 0.05), electron_wavelength(200e3));
+  const FastModel fm(test_fixtures::fast_test_materials(), test_fixtures::fast_test_params(), det);
   ScanSpec sc;
   sc.x0_A = 150;
   sc.y0_A = 300;
@@ -309,7 +283,7 @@ TEST(FastMip, DISABLED_TimingByHand) {
   d.dose_e_per_A2 = 10;
   d.step_A = 55;
   const DetectorModel det(d, electron_wavelength(200e3));
-  const FastModel fm(mip_materials(), mip_params(), det);
+  const FastModel fm(test_fixtures::fast_test_materials(), test_fixtures::fast_test_params(), det);
   const Specimen sp(test_fixtures::two_phase_spec(800, 300));
   ScanSpec sc;
   sc.x0_A = 300;

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <set>
 
+#include "fixtures/fast_model_setup.hpp"
 #include "fixtures/two_phase_specimen.hpp"
 #include "sedpdf/simulate/electron_optics.hpp"
 #include "sedpdf/simulate/fast_model.hpp"
@@ -16,37 +17,6 @@
 
 using namespace sedpdf;
 namespace fs = std::filesystem;
-
-namespace {
-
-DetectorSpec test_detector(size_t n = 96, double ds = 0.03) {
-  DetectorSpec d;
-  d.layout = "uniform";
-  d.uniform_ny = d.uniform_nx = n;
-  d.ds = ds;
-  d.dose_e_per_A2 = 10;
-  d.step_A = 20;
-  return d;
-}
-
-std::vector<FastMaterial> materials() {
-  FastMaterial a, b;
-  a.name = "oxide";
-  a.model = test_fixtures::oxide_model();
-  b.name = "zinc";
-  b.model = test_fixtures::zinc_model();
-  return {a, b};
-}
-
-FastModelParams base_params() {
-  FastModelParams p;
-  p.probe.energy_keV = 200;
-  p.probe.alpha_mrad = 0.6;
-  p.pdf_r_max = 5.9;
-  return p;
-}
-
-}  // namespace
 
 TEST(FastModel, HankelTransformOfGaussianIsAnalytic) {
   // f(s) = exp(−s²/(2σ²)) → f̂(q) = 2πσ² exp(−2π²σ²q²).
@@ -62,10 +32,10 @@ TEST(FastModel, HankelTransformOfGaussianIsAnalytic) {
 }
 
 TEST(FastModel, MaterialsAndConservation) {
-  const DetectorModel det(test_detector(), electron_wavelength(200e3));
-  FastModelParams p = base_params();
+  const DetectorModel det(test_fixtures::fast_test_detector(), electron_wavelength(200e3));
+  FastModelParams p = test_fixtures::fast_test_params();
   p.inelastic.incoherent = false;
-  const FastModel fm(materials(), p, det);
+  const FastModel fm(test_fixtures::fast_test_materials(), p, det);
   ASSERT_EQ(fm.n_materials(), 2u);
   for (size_t m = 0; m < 2; ++m) {
     const auto& inf = fm.material(m);
@@ -93,11 +63,11 @@ TEST(FastModel, MaterialsAndConservation) {
 }
 
 TEST(FastModel, KinematicLimitMatchesSingleScattering) {
-  const DetectorModel det(test_detector(), electron_wavelength(200e3));
-  FastModelParams p = base_params();
+  const DetectorModel det(test_fixtures::fast_test_detector(), electron_wavelength(200e3));
+  FastModelParams p = test_fixtures::fast_test_params();
   p.inelastic.plasmon = false;
   p.inelastic.incoherent = false;
-  const FastModel fm(materials(), p, det);
+  const FastModel fm(test_fixtures::fast_test_materials(), p, det);
   const double t = 10;  // Å: x ≈ 0.005
   std::vector<double> tot, coh;
   fm.annuli({t, 0.0}, tot, coh);
@@ -127,11 +97,11 @@ TEST(FastModel, KinematicLimitMatchesSingleScattering) {
 }
 
 TEST(FastModel, PluralScatteringFractionIsPoisson) {
-  const DetectorModel det(test_detector(160, 0.03), electron_wavelength(200e3));
-  FastModelParams p = base_params();
+  const DetectorModel det(test_fixtures::fast_test_detector(160, 0.03), electron_wavelength(200e3));
+  FastModelParams p = test_fixtures::fast_test_params();
   p.inelastic.plasmon = false;
   p.inelastic.incoherent = false;
-  const FastModel fm(materials(), p, det);
+  const FastModel fm(test_fixtures::fast_test_materials(), p, det);
   const double lam = fm.material(0).mfp_elastic_A;
   for (double x : {0.3, 1.0, 2.0}) {
     std::vector<double> tot, coh;
@@ -150,8 +120,8 @@ TEST(FastModel, PluralScatteringFractionIsPoisson) {
 }
 
 TEST(FastModel, MixedColumnsMixNonLinearly) {
-  const DetectorModel det(test_detector(), electron_wavelength(200e3));
-  const FastModel fm(materials(), base_params(), det);
+  const DetectorModel det(test_fixtures::fast_test_detector(), electron_wavelength(200e3));
+  const FastModel fm(test_fixtures::fast_test_materials(), test_fixtures::fast_test_params(), det);
   auto excess = [&](double t) {
     std::vector<double> a, b, m, c;
     fm.annuli({t, 0}, a, c);
@@ -170,11 +140,11 @@ TEST(FastModel, MixedColumnsMixNonLinearly) {
 }
 
 TEST(FastModel, SpeckleStatistics) {
-  DetectorSpec ds = test_detector(128, 0.011);
+  DetectorSpec ds = test_fixtures::fast_test_detector(128, 0.011);
   const DetectorModel det(ds, electron_wavelength(200e3));
-  FastModelParams p = base_params();
+  FastModelParams p = test_fixtures::fast_test_params();
   p.inelastic.incoherent = false;
-  const FastModel fm(materials(), p, det);
+  const FastModel fm(test_fixtures::fast_test_materials(), p, det);
   const std::vector<double> t = {200, 0};
   // Profile mode: over positions a bin's expected counts have mean smooth + coherent and variance
   // coherent² / (M · grains) (a sum of `grains` independent Gamma(M) speckles; M = 1 for a coherent probe).
@@ -223,14 +193,14 @@ TEST(FastModel, SpeckleStatistics) {
 
 TEST(FastModel, DeterministicAtAnyThreadCount) {
   const Specimen sp(test_fixtures::two_phase_spec(200, 300));
-  DetectorSpec ds = test_detector(48, 0.05);
+  DetectorSpec ds = test_fixtures::fast_test_detector(48, 0.05);
   ds.step_A = 20;
   const DetectorModel det(ds, electron_wavelength(200e3));
   // Every window meets the interface (x = 100 Å) or the field edge: all positions take the mean-inner-
   // potential path, determinism included; a small MIP window (80 Å, 168² maps) keeps the test fast.
-  FastModelParams prm = base_params();
+  FastModelParams prm = test_fixtures::fast_test_params();
   prm.mip_window_A = 80;
-  const FastModel fm(materials(), prm, det);
+  const FastModel fm(test_fixtures::fast_test_materials(), prm, det);
   ScanSpec sc;
   sc.x0_A = 40;
   sc.y0_A = 40;
@@ -269,8 +239,8 @@ TEST(FastModel, DeterministicAtAnyThreadCount) {
 }
 
 TEST(FastModel, BatchEqualsSingle) {
-  const DetectorModel det(test_detector(), electron_wavelength(200e3));
-  const FastModel fm(materials(), base_params(), det);
+  const DetectorModel det(test_fixtures::fast_test_detector(), electron_wavelength(200e3));
+  const FastModel fm(test_fixtures::fast_test_materials(), test_fixtures::fast_test_params(), det);
   const std::vector<std::vector<double>> ts = {{100, 0}, {0, 250}, {300, 700}};
   std::vector<std::vector<double>> eb;
   fm.profile_expected_batch(ts, 5, {4, 9, 11}, eb);
@@ -283,15 +253,15 @@ TEST(FastModel, BatchEqualsSingle) {
 }
 
 TEST(FastModel, BadInput) {
-  const DetectorModel det(test_detector(), electron_wavelength(200e3));
-  EXPECT_THROW(FastModel({}, base_params(), det), std::invalid_argument);
-  const FastModel fm(materials(), base_params(), det);
+  const DetectorModel det(test_fixtures::fast_test_detector(), electron_wavelength(200e3));
+  EXPECT_THROW(FastModel({}, test_fixtures::fast_test_params(), det), std::invalid_argument);
+  const FastModel fm(test_fixtures::fast_test_materials(), test_fixtures::fast_test_params(), det);
   std::vector<double> a, b;
   EXPECT_THROW(fm.annuli({1.0}, a, b), std::invalid_argument);
   EXPECT_THROW(fm.annuli({-1.0, 0.0}, a, b), std::invalid_argument);
-  FastModelParams p = base_params();
+  FastModelParams p = test_fixtures::fast_test_params();
   p.probe.alpha_mrad = 0;
-  EXPECT_THROW(FastModel(materials(), p, det), std::invalid_argument);
+  EXPECT_THROW(FastModel(test_fixtures::fast_test_materials(), p, det), std::invalid_argument);
 }
 
 #include "../../simulate/src/bessel_internal.hpp"
@@ -339,7 +309,7 @@ TEST(FastModel, AgreesWithMultisliceOnAThinAmorphousSlab) {
   const std::vector<SimPattern> pats = ms.run(0, 0);
   const double t = ms.depths_A()[0];
 
-  DetectorSpec d = test_detector(480, 0.011);
+  DetectorSpec d = test_fixtures::fast_test_detector(480, 0.011);
   const DetectorModel det(d, electron_wavelength(200e3));
   FastMaterial m;
   m.name = "oxide";
