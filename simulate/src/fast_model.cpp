@@ -904,13 +904,7 @@ FastPatternSource::FastPatternSource(const FastModel& model, const Specimen& spe
   for (int m : material_of_phase)
     if (m < 0 || static_cast<size_t>(m) >= model.n_materials())
       throw std::invalid_argument("fast model: material index " + std::to_string(m) + " out of range");
-  ScanGrid g;
-  g.x0 = scan.x0_A;
-  g.y0 = scan.y0_A;
-  g.step_x = g.step_y = scan.step_A;
-  g.nx = scan.nx;
-  g.ny = scan.ny;
-  const GroundTruth gt = compute_ground_truth(specimen, g, probe_fwhm_A);
+  const GroundTruth gt = compute_ground_truth(specimen, scan_grid(scan), probe_fwhm_A);
   t_.assign(scan.nx * scan.ny, std::vector<double>(model.n_materials(), 0.0));
   for (size_t k = 0; k < t_.size(); ++k) {
     for (size_t p = 0; p < specimen.phase_count(); ++p) t_[k][static_cast<size_t>(material_of_phase[p])] += gt.thickness[p][k];
@@ -1107,13 +1101,7 @@ double run_profile_scan(const ScanSpec& scan, FastPatternSource& source, const F
     for (const auto& [k, v] : options.writer.parameters) h.attribute("/sedpdf/parameters", k, v);
     h.attribute("/sedpdf/parameters", "seed", std::to_string(options.seed));
     if (truth) {
-      ScanGrid g;
-      g.x0 = scan.x0_A;
-      g.y0 = scan.y0_A;
-      g.step_x = g.step_y = scan.step_A;
-      g.nx = scan.nx;
-      g.ny = scan.ny;
-      write_ground_truth(h, compute_ground_truth(*truth, g, options.truth_probe_fwhm_A), "/ground_truth");
+      write_ground_truth(h, compute_ground_truth(*truth, scan_grid(scan), options.truth_probe_fwhm_A), "/ground_truth");
     }
     h.close();
   });

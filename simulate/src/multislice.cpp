@@ -314,6 +314,20 @@ std::vector<std::vector<double>> run_loop(const WaveGrid& g, const ProbeSpec& pr
   return acc;
 }
 
+/// Pool of per-thread workspaces (FFT plans, slice builder) of both engines; `sf` must outlive the pool.
+std::unique_ptr<WorkspacePool> make_workspace_pool(const WaveGrid& g, const MultisliceParams& params, double energy,
+                                                   const LobatoFactors& sf, const std::vector<Element>& elements) {
+  const int threads = params.fft_threads;
+  const bool measure = params.fft_measure;
+  const LobatoFactors* sfp = &sf;
+  return std::make_unique<WorkspacePool>([g, threads, measure, energy, elements, sfp]() {
+    auto w = std::make_unique<Workspace>();
+    w->fft = make_fftw_kernel(g.n, threads, measure);
+    w->builder = std::make_unique<SlicePotentialBuilder>(g, energy, *sfp, elements);
+    return w;
+  });
+}
+
 std::vector<SimPattern> to_patterns(const WaveGrid& g, const std::vector<std::vector<double>>& acc) {
   std::vector<SimPattern> out;
   out.reserve(acc.size());
@@ -409,17 +423,7 @@ PeriodicMultislice::PeriodicMultislice(const Structure& cell, const ProbeSpec& p
                                 : partial_coherence_samples(probe, params.focal_samples, params.source_samples);
   if (!params.plane_wave) probe_diameter_A(probe);  // validates the probe
   I.prop = std::make_unique<FresnelPropagator>(grid_, lambda_, dz_, 1.0 / static_cast<double>(n * n));
-  const WaveGrid g = grid_;
-  const int threads = params.fft_threads;
-  const bool measure = params.fft_measure;
-  const std::vector<Element> elems = I.elements;
-  const LobatoFactors* sfp = &I.sf;
-  I.pool = std::make_unique<WorkspacePool>([g, threads, measure, energy, elems, sfp]() {
-    auto w = std::make_unique<Workspace>();
-    w->fft = make_fftw_kernel(g.n, threads, measure);
-    w->builder = std::make_unique<SlicePotentialBuilder>(g, energy, *sfp, elems);
-    return w;
-  });
+  I.pool = make_workspace_pool(grid_, params, energy, I.sf, I.elements);
   const double bytes = static_cast<double>(I.n_configs * I.m) * static_cast<double>(n * n) * sizeof(Complex);
   if (bytes <= params.cache_limit_MB * 1048576.0) {
     I.cache.resize(I.n_configs * I.m);
@@ -432,7 +436,7 @@ PeriodicMultislice::PeriodicMultislice(const Structure& cell, const ProbeSpec& p
 #pragma omp for schedule(dynamic)
       for (long long q = 0; q < total; ++q) {
         try {
-          if (!bld) bld = std::make_unique<SlicePotentialBuilder>(g, energy, I.sf, elems);
+          if (!bld) bld = std::make_unique<SlicePotentialBuilder>(grid_, energy, I.sf, I.elements);
           const size_t qq = static_cast<size_t>(q);
           I.build(qq / I.m, qq % I.m, *bld, v, I.cache[qq]);
         } catch (const std::exception& e) {
@@ -509,17 +513,7 @@ WindowedMultislice::WindowedMultislice(const Specimen& specimen, const ProbeSpec
   I.samples = partial_coherence_samples(probe, params.focal_samples, params.source_samples);
   I.n_configs = std::max<size_t>(1, params.phonons.configurations);
   I.prop = std::make_unique<FresnelPropagator>(grid_, lambda_, params.slice_thickness_A, 1.0 / static_cast<double>(n * n));
-  const WaveGrid g = grid_;
-  const int threads = params.fft_threads;
-  const bool measure = params.fft_measure;
-  const std::vector<Element> elems = I.elements;
-  const LobatoFactors* sfp = &I.sf;
-  I.pool = std::make_unique<WorkspacePool>([g, threads, measure, energy, elems, sfp]() {
-    auto w = std::make_unique<Workspace>();
-    w->fft = make_fftw_kernel(g.n, threads, measure);
-    w->builder = std::make_unique<SlicePotentialBuilder>(g, energy, *sfp, elems);
-    return w;
-  });
+  I.pool = make_workspace_pool(grid_, params, energy, I.sf, I.elements);
   make_probe(probe, grid_, window_ / 2, window_ / 2);  // validates the sampling now, not at the first position
 }
 

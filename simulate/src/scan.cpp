@@ -47,13 +47,7 @@ ScanResult run_scan(const ScanSpec& scan, PatternSource& source, const DetectorM
   layout.counts = detector.spec().count_type;
   layout.with_expected = options.with_expected;
   if (truth) {
-    ScanGrid g;
-    g.x0 = scan.x0_A;
-    g.y0 = scan.y0_A;
-    g.step_x = g.step_y = scan.step_A;
-    g.nx = scan.nx;
-    g.ny = scan.ny;
-    gt = compute_ground_truth(*truth, g, options.truth_probe_fwhm_A);
+    gt = compute_ground_truth(*truth, scan_grid(scan), options.truth_probe_fwhm_A);
     layout.phases = gt.phase_names;
   }
   Data4DCalibration cal = detector.calibration(options.convergence_mrad);

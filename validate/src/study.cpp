@@ -65,13 +65,7 @@ InelasticMaterial inelastic_material(const std::string& name, const Structure& m
 
 /// Per-position ground truth on the scan.
 GroundTruth scan_truth(const Specimen& sp, const ScanSpec& scan, double fwhm) {
-  ScanGrid g;
-  g.x0 = scan.x0_A;
-  g.y0 = scan.y0_A;
-  g.step_x = g.step_y = scan.step_A;
-  g.nx = scan.nx;
-  g.ny = scan.ny;
-  return compute_ground_truth(sp, g, fwhm);
+  return compute_ground_truth(sp, scan_grid(scan), fwhm);
 }
 
 /// Everything about the binned grid the reduction used.

@@ -19,6 +19,7 @@
 #include "sedpdf/simulate/data4d_writer.hpp"
 #include "sedpdf/simulate/detector_model.hpp"
 #include "sedpdf/structures/specimen.hpp"
+#include "sedpdf/structures/specimen_truth.hpp"
 
 namespace sedpdf {
 
@@ -29,6 +30,17 @@ struct ScanSpec {
   double x(size_t ix) const { return x0_A + static_cast<double>(ix) * step_A; }
   double y(size_t iy) const { return y0_A + static_cast<double>(iy) * step_A; }
 };
+
+/// The same positions as the ground-truth grid of structures/specimen_truth.hpp (square steps).
+inline ScanGrid scan_grid(const ScanSpec& s) {
+  ScanGrid g;
+  g.x0 = s.x0_A;
+  g.y0 = s.y0_A;
+  g.step_x = g.step_y = s.step_A;
+  g.nx = s.nx;
+  g.ny = s.ny;
+  return g;
+}
 
 /// What computes the patterns: a multislice engine, the fast model, a test double.
 class PatternSource {
