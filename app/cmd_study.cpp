@@ -137,7 +137,7 @@ SweepConfig load_sweep_config(const std::string& path) {
   const TomlSection x = section("experiment");
   x.only({"energy_keV", "alpha_mrad", "detector", "ds_per_pixel_A-1", "detector_size", "scan_size", "step_nm", "binning",
           "film_thickness_nm", "probe_diameter_nm", "truth_probe_fwhm_nm", "decompose_r_A", "damping_pixel_b_A2",
-          "plasmon", "incoherent", "speckle", "components_from_phases"});
+          "plasmon", "incoherent", "incoherent_model", "speckle", "components_from_phases"});
   c.probe.energy_keV = x.positive("energy_keV", 200);
   c.probe.alpha_mrad = x.positive("alpha_mrad", 0.6);
   c.detector.layout = x.string("detector", "quad_medipix3");
@@ -167,6 +167,14 @@ SweepConfig load_sweep_config(const std::string& path) {
   c.chain.damping = Damping{Damping::Exp, x.non_negative("damping_pixel_b_A2", 1.0), 0.0};
   c.inelastic.plasmon = x.boolean("plasmon", true);
   c.inelastic.incoherent = x.boolean("incoherent", true);
+  {
+    const std::string model = x.string("incoherent_model", "hartree_fock");
+    try {
+      c.inelastic.incoherent_model = parse_incoherent_model(model);
+    } catch (const std::invalid_argument& e) {
+      x.fail("incoherent_model", e.what());
+    }
+  }
   c.fast.speckle = x.boolean("speckle", true);
   c.components_from_phases = x.boolean("components_from_phases", true);
 

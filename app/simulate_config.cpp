@@ -261,9 +261,17 @@ SimulateConfig load_simulate_config(const std::string& path, const std::vector<s
   // [inelastic]
   {
     const TomlSection t = section("inelastic");
-    t.only({"plasmon", "incoherent", "cutoff_mrad", "collection_mrad", "phase"});
+    t.only({"plasmon", "incoherent", "incoherent_model", "cutoff_mrad", "collection_mrad", "phase"});
     c.inelastic.plasmon = t.boolean("plasmon", true);
     c.inelastic.incoherent = t.boolean("incoherent", true);
+    {
+      const std::string model = t.string("incoherent_model", "hartree_fock");
+      try {
+        c.inelastic.incoherent_model = parse_incoherent_model(model);
+      } catch (const std::invalid_argument& e) {
+        t.fail("incoherent_model", e.what());
+      }
+    }
     c.inelastic.cutoff_mrad = t.non_negative("cutoff_mrad", 0);
     c.inelastic.collection_mrad = t.positive("collection_mrad", 100);
     c.inelastic.energy_eV = c.probe.energy_keV * 1e3;

@@ -1,4 +1,4 @@
-// Inelastic scattering: plasmon redistribution and Lenz incoherent background (see
+// Inelastic scattering: plasmon redistribution and incoherent background (see
 // sedpdf/simulate/inelastic.hpp and docs/forward_models.md).
 #include "sedpdf/simulate/inelastic.hpp"
 
@@ -9,7 +9,9 @@
 #include <stdexcept>
 
 #include "bessel_internal.hpp"
+#include "coefficient_table.hpp"
 #include "fft_internal.hpp"
+#include "sedpdf/simulate/scattering_factors.hpp"
 #include "sedpdf/simulate/electron_optics.hpp"
 #include "sedpdf/structures/constants.hpp"
 #include "sedpdf/structures/error.hpp"
@@ -186,29 +188,96 @@ double plasmon_kernel_hankel(double q, double s_E, double s_c) {
   return simpson(f, u0, u1, n) / (u1 - u0);
 }
 
-double lenz_inelastic_dcs(int Z, double theta, double energy_eV) {
+std::string incoherent_model_name(IncoherentModel m) {
+  return m == IncoherentModel::Lenz ? "lenz" : "hartree_fock";
+}
+
+IncoherentModel parse_incoherent_model(const std::string& name) {
+  if (name == "hartree_fock") return IncoherentModel::HartreeFock;
+  if (name == "lenz") return IncoherentModel::Lenz;
+  throw std::invalid_argument("unknown incoherent model '" + name + "' (expected hartree_fock or lenz)");
+}
+
+namespace {
+
+constexpr const char* kBalyuziRelPath = "scattering/balyuzi_1975_incoherent.csv";
+
+const detail::CoefficientTable& balyuzi_table() {
+  static const detail::CoefficientTable table = detail::read_coefficient_csv(
+      data_dir() + "/" + kBalyuziRelPath, "Balyuzi incoherent scattering-function table", true);
+  return table;
+}
+
+/// The Morse/Bethe closure form dσ/dΩ = 4γ²S/(a₀²q⁴) with q² = k₀²(θ² + θ̄_E²); `S(s)` the atom's incoherent
+/// function at s = q/2π (Å⁻¹).
+template <class SFun>
+double morse_dcs(int Z, double theta, double energy_eV, SFun&& S) {
   check_energy(energy_eV);
-  if (Z <= 0) throw std::invalid_argument("Lenz cross-section: Z = " + std::to_string(Z));
+  if (Z <= 0) throw std::invalid_argument("incoherent cross-section: Z = " + std::to_string(Z));
   const double gamma = lorentz_factor(energy_eV);
-  const double k0 = 2 * kPi / electron_wavelength(energy_eV);               // Å⁻¹
-  const double zd = static_cast<double>(Z);
-  const double theta0 = std::cbrt(zd) / (k0 * kBohrRadiusA);                // rad
-  const double thetaE = 13.5 * zd / 2 / gamma_m_v2(energy_eV);              // rad (Koppe: Ē = 13.5 Z/2 eV)
+  const double k0 = 2 * kPi / electron_wavelength(energy_eV);   // Å⁻¹
+  const double thetaE = 13.5 * Z / 2.0 / gamma_m_v2(energy_eV);  // rad (Koppe: Ē = 13.5 Z/2 eV)
   const double t2 = theta * theta + thetaE * thetaE;
-  const double x = t2 / (theta0 * theta0);  // (q r₀)² with q² = k₀²(θ² + θ̄_E²), r₀ = a₀Z^{-1/3}
-  const double bracket = 1 - 1 / ((1 + x) * (1 + x));
-  return 4 * gamma * gamma * zd / (kBohrRadiusA * kBohrRadiusA * k0 * k0 * k0 * k0) * bracket / (t2 * t2);
+  const double q = k0 * std::sqrt(t2);                            // Å⁻¹ (radian measure)
+  return 4 * gamma * gamma / (kBohrRadiusA * kBohrRadiusA * q * q * q * q) * S(q / (2 * kPi));
+}
+
+/// ∫ dσ/dΩ 2πθ dθ over [lo, hi] (small angles) with u = ln θ: ∫ dσ/dΩ 2πθ² du.
+template <class Dcs>
+double integrate_dcs(Dcs&& dcs, double theta_lo, double theta_hi) {
+  if (!(theta_lo > 0 && theta_hi > theta_lo))
+    throw std::invalid_argument("incoherent cross-section: angles " + format_number(theta_lo) + " .. " +
+                                format_number(theta_hi) + " rad");
+  auto f = [&](double u) {
+    const double t = std::exp(u);
+    return dcs(t) * 2 * kPi * t * t;
+  };
+  return simpson(f, std::log(theta_lo), std::log(theta_hi), 2000);
+}
+
+}  // namespace
+
+double incoherent_scattering_function(int Z, double s) {
+  if (!(std::isfinite(s) && s >= 0)) throw std::invalid_argument("incoherent scattering function: s = " + format_number(s));
+  if (Z == 1) {
+    // Hydrogen 1s: F = (1 + (πa₀s)²)⁻², S = 1 − F² (the table's H row is He's halved; data/scattering/README.md).
+    const double u = 1 + std::pow(kPi * kBohrRadiusA * s, 2);
+    return 1 - 1 / (u * u * u * u);
+  }
+  const detail::CoefficientTable& t = balyuzi_table();
+  if (Z < 1 || static_cast<size_t>(Z) >= t.present.size() || !t.present[static_cast<size_t>(Z)])
+    throw std::invalid_argument("element Z = " + std::to_string(Z) +
+                                " is not in the Balyuzi 1975 incoherent scattering-function table (Z = 1..92); "
+                                "use incoherent_model = \"lenz\"");
+  const std::array<double, 10>& c = t.coef[static_cast<size_t>(Z)];
+  const double x2 = 0.25 * s * s;  // (sinθ/λ)²
+  double sum = 0, norm = 0;
+  for (int i = 0; i < 5; ++i) {
+    sum += c[static_cast<size_t>(i)] * std::exp(-c[static_cast<size_t>(5 + i)] * x2);
+    norm += c[static_cast<size_t>(i)];
+  }
+  return Z * (1 - sum / norm);
+}
+
+double lenz_inelastic_dcs(int Z, double theta, double energy_eV) {
+  const double r0 = kBohrRadiusA / std::cbrt(static_cast<double>(std::max(Z, 1)));  // Å
+  return morse_dcs(Z, theta, energy_eV, [&](double s) {
+    const double x = std::pow(2 * kPi * s * r0, 2);  // (q r₀)²
+    return Z * (1 - 1 / ((1 + x) * (1 + x)));
+  });
 }
 
 double lenz_inelastic_cross_section(int Z, double energy_eV, double theta_lo, double theta_hi) {
-  if (!(theta_lo > 0 && theta_hi > theta_lo))
-    throw std::invalid_argument("Lenz cross-section: angles " + format_number(theta_lo) + " .. " + format_number(theta_hi) + " rad");
-  // ∫ dσ/dΩ 2πθ dθ with u = ln θ: ∫ dσ/dΩ 2πθ² du.
-  auto f = [&](double u) {
-    const double t = std::exp(u);
-    return lenz_inelastic_dcs(Z, t, energy_eV) * 2 * kPi * t * t;
-  };
-  return simpson(f, std::log(theta_lo), std::log(theta_hi), 2000);
+  return integrate_dcs([&](double t) { return lenz_inelastic_dcs(Z, t, energy_eV); }, theta_lo, theta_hi);
+}
+
+double incoherent_dcs(IncoherentModel model, int Z, double theta, double energy_eV) {
+  if (model == IncoherentModel::Lenz) return lenz_inelastic_dcs(Z, theta, energy_eV);
+  return morse_dcs(Z, theta, energy_eV, [Z](double s) { return incoherent_scattering_function(Z, s); });
+}
+
+double incoherent_cross_section(IncoherentModel model, int Z, double energy_eV, double theta_lo, double theta_hi) {
+  return integrate_dcs([&](double t) { return incoherent_dcs(model, Z, t, energy_eV); }, theta_lo, theta_hi);
 }
 
 namespace {
@@ -230,7 +299,7 @@ double incoherent_background_density(const InelasticMaterial& m, const Inelastic
   const double theta = lambda * s;
   if (theta <= material_cutoff(m, p)) return 0;
   double dcs = 0;
-  for (const auto& [e, c] : m.composition) dcs += c * lenz_inelastic_dcs(e.z(), theta, p.energy_eV);
+  for (const auto& [e, c] : m.composition) dcs += c * incoherent_dcs(p.incoherent_model, e.z(), theta, p.energy_eV);
   return m.number_density * dcs * lambda * lambda;  // per Å⁻² per Å of thickness (dΩ = λ² d²s)
 }
 
@@ -239,7 +308,7 @@ double incoherent_probability_per_A(const InelasticMaterial& m, const InelasticP
   const double tc = material_cutoff(m, p);
   double sigma = 0;
   for (const auto& [e, c] : m.composition)
-    sigma += c * lenz_inelastic_cross_section(e.z(), p.energy_eV, tc, kThetaMax);
+    sigma += c * incoherent_cross_section(p.incoherent_model, e.z(), p.energy_eV, tc, kThetaMax);
   return m.number_density * sigma;
 }
 

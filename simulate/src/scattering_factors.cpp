@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "coefficient_table.hpp"
 #include "sedpdf/structures/error.hpp"
 
 namespace sedpdf {
@@ -24,6 +25,7 @@ namespace {
 
 constexpr int kMaxZ = 118;
 constexpr const char* kLobatoRelPath = "scattering/lobato_vandyck_2014.csv";
+constexpr const char* kLobatoWhat = "Lobato & Van Dyck scattering-factor table";
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -59,20 +61,17 @@ bool parse_double(const std::string& text, double& value) {
   return res.ec == std::errc() && res.ptr == last && std::isfinite(value);
 }
 
-struct LobatoTable {
-  std::vector<std::array<double, 10>> coef = std::vector<std::array<double, 10>>(kMaxZ + 1);
-  std::vector<bool> present = std::vector<bool>(kMaxZ + 1, false);
-};
+}  // namespace
 
-/// Reads the Lobato & Van Dyck (2014) table: '#' comment lines, an optional header row starting with
-/// "Z", then rows Z,symbol,a1..a5,b1..b5 (aᵢ in Å, bᵢ in Å²).
-LobatoTable read_lobato_csv(const std::string& path) {
+namespace detail {
+
+CoefficientTable read_coefficient_csv(const std::string& path, const std::string& what, bool zero_terms_allowed) {
   std::ifstream in(path);
-  if (!in) throw InputError(path, 0, "", "cannot open the Lobato & Van Dyck scattering-factor table");
+  if (!in) throw InputError(path, 0, "", "cannot open the " + what);
   static const char* const kDefaultNames[12] = {"Z",  "symbol", "a1", "a2", "a3", "a4",
                                                 "a5", "b1",     "b2", "b3", "b4", "b5"};
   std::vector<std::string> names(std::begin(kDefaultNames), std::end(kDefaultNames));
-  LobatoTable table;
+  CoefficientTable table;
   std::string line;
   size_t line_no = 0;
   bool seen_first = false;
@@ -111,20 +110,25 @@ LobatoTable read_lobato_csv(const std::string& path) {
       const std::string& f = fields[2 + i];
       if (!parse_double(f, c[i]))
         throw InputError(path, line_no, names[2 + i], "'" + f + "' is not a finite number");
-      if (i >= 5 && !(c[i] > 0))
+      if (i >= 5 && !(c[i] > 0) && !(zero_terms_allowed && c[i] == 0 && c[i - 5] == 0))
         throw InputError(path, line_no, names[2 + i], "b coefficient '" + f + "' must be positive (Å²)");
     }
     table.coef[z] = c;
     table.present[z] = true;
     ++rows;
   }
-  if (rows == 0) throw InputError(path, 0, "", "the scattering-factor table has no data rows");
+  if (rows == 0) throw InputError(path, 0, "", "the " + what + " has no data rows");
   return table;
 }
 
+}  // namespace detail
+
+namespace {
+
 /// The bundled table, read once (function-local static: thread-safe initialisation, C++11 §6.7).
-const LobatoTable& default_lobato_table() {
-  static const LobatoTable table = read_lobato_csv(data_dir() + "/" + kLobatoRelPath);
+const detail::CoefficientTable& default_lobato_table() {
+  static const detail::CoefficientTable table =
+      detail::read_coefficient_csv(data_dir() + "/" + kLobatoRelPath, kLobatoWhat, false);
   return table;
 }
 
@@ -189,13 +193,13 @@ std::string data_dir() {
 
 // ---------------------------------------------------------------------------------------------------
 LobatoFactors::LobatoFactors() {
-  const LobatoTable& t = default_lobato_table();
+  const detail::CoefficientTable& t = default_lobato_table();
   coef_ = t.coef;
   present_ = t.present;
 }
 
 LobatoFactors::LobatoFactors(const std::string& csv_path) {
-  LobatoTable t = read_lobato_csv(csv_path);
+  detail::CoefficientTable t = detail::read_coefficient_csv(csv_path, kLobatoWhat, false);
   coef_ = std::move(t.coef);
   present_ = std::move(t.present);
 }

@@ -3,6 +3,8 @@
 // unknown detector, zero or negative dose) with clear errors.
 #include <gtest/gtest.h>
 
+#include <iterator>
+
 #include <filesystem>
 #include <fstream>
 #include <numeric>
@@ -59,6 +61,7 @@ TEST(SimulateFastCli, ScanOverTwoPhaseSpecimen) {
   const CliRun r = run({"simulate", "fast", (d / "sim.toml").string(), "-o", out.string()});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("λ_el"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("incoherent (hartree_fock)"), std::string::npos) << r.out;
   ASSERT_TRUE(fs::exists(out));
   EXPECT_FALSE(fs::exists(out.string() + ".partial"));
   sedpdf::H5Reader h(out.string());
@@ -115,6 +118,23 @@ TEST(SimulateFastCli, BadInputGivesClearErrors) {
     const CliRun r = run({"simulate", "fast", (d / "sim.toml").string(), "-o", (d / "x.h5").string()});
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("dose"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(d / "x.h5"));
+  }
+  {
+    const fs::path d = setup("badmodel");
+    std::string text;
+    {
+      std::ifstream in(d / "sim.toml");
+      text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    const size_t at = text.find("incoherent = true\n");
+    ASSERT_NE(at, std::string::npos);
+    text.insert(at + 18, "incoherent_model = \"compton\"\n");
+    write_file(d / "sim.toml", text);
+    const CliRun r = run({"simulate", "fast", (d / "sim.toml").string(), "-o", (d / "x.h5").string()});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("incoherent_model"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("compton"), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(d / "x.h5"));
   }
   {

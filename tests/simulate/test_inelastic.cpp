@@ -1,5 +1,6 @@
 // Inelastic model: characteristic angle, Poisson weights, plasmon kernel (normalisation, shape, Hankel
-// transform), redistribution conserving intensity, Lenz background limits and thickness dependence.
+// transform), redistribution conserving intensity, Lenz background limits and thickness dependence,
+// Hartree–Fock incoherent scattering functions (Balyuzi 1975) against exact and bounding relations.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,6 +8,7 @@
 
 #include "sedpdf/simulate/electron_optics.hpp"
 #include "sedpdf/simulate/inelastic.hpp"
+#include "sedpdf/simulate/scattering_factors.hpp"
 #include "sedpdf/structures/constants.hpp"
 
 using namespace sedpdf;
@@ -179,6 +181,84 @@ TEST(Inelastic, LenzSmallAngleLorentzianAndClosedFormIntegral) {
     const double exact = kPi * pref * (F(hi) - F(lo));
     EXPECT_NEAR(lenz_inelastic_cross_section(Z, 200e3, lo, hi), exact, 1e-6 * exact) << lo << " .. " << hi;
   }
+}
+
+TEST(Inelastic, HartreeFockIncoherentFunction) {
+  const XrayFactors xf;
+  // Hydrogen: the exact free 1s atom, S = 1 − F², F = (1 + (πa₀s)²)⁻² (IT92's H is the bonded atom of
+  // Stewart, Davidson & Simpson 1965, so it is no check here).
+  const double a0 = 0.529177210903;
+  for (double s : {0.1, 0.5, 1.0, 2.0}) {
+    const double F = 1 / std::pow(1 + std::pow(kPi * a0 * s, 2), 2);
+    EXPECT_NEAR(incoherent_scattering_function(1, s), 1 - F * F, 1e-12) << s;
+  }
+  // Helium: two electrons in one spatial orbital, no exchange term (opposite spins), so the Waller–Hartree
+  // S = 2 − 2f₁ₛ² = 2 − f₀²/2 exactly; f₀ from the independent IT92 X-ray table.
+  for (double s = 0; s <= 6.0; s += 0.25) {
+    const double f0 = xf.f(Element::from_z(2), s);
+    EXPECT_NEAR(incoherent_scattering_function(2, s), 2 - f0 * f0 / 2, 0.03) << s;
+  }
+  // Every element of the project's materials: S(0) = 0, S rises monotonically to Z, and lies below the
+  // Cauchy–Schwarz bound S ≤ Z − Σⱼf_jj² ≤ Z − f₀²/Z (equal for one occupied orbital; IT92 f₀), within the
+  // fits' accuracy (0.03 e).
+  for (int Z : {6, 7, 8, 9, 11, 13, 15, 30}) {
+    EXPECT_NEAR(incoherent_scattering_function(Z, 0.0), 0.0, 1e-12) << Z;
+    double prev = 0;
+    for (double s = 0.05; s <= 6.0; s += 0.05) {
+      const double S = incoherent_scattering_function(Z, s);
+      const double f0 = xf.f(Element::from_z(Z), s);
+      EXPECT_LE(S, Z - f0 * f0 / Z + 0.03) << "Z " << Z << " s " << s;
+      EXPECT_GT(S, prev) << "Z " << Z << " s " << s;
+      prev = S;
+    }
+    EXPECT_NEAR(incoherent_scattering_function(Z, 40.0), Z, 1e-3 * Z) << Z;
+  }
+  EXPECT_THROW(incoherent_scattering_function(93, 1.0), std::invalid_argument);
+  EXPECT_THROW(incoherent_scattering_function(8, -1.0), std::invalid_argument);
+}
+
+TEST(Inelastic, HartreeFockAgainstLenz) {
+  // Both use the Morse/Bethe form 4γ²S/(a₀²q⁴); the Lenz S is Z[1 − 1/(1 + (q r₀)²)²] (tested above against
+  // Egerton's closed forms), so the ratio of the cross-sections is the ratio of the S functions, and both
+  // reach the free-electron limit 4γ²Z/(a₀²k₀⁴θ⁴) at large angles.
+  const double lambda = electron_wavelength(200e3), a0 = 0.529177210903;
+  for (int Z : {8, 15, 30}) {
+    const double r0 = a0 / std::cbrt(double(Z));
+    for (double s : {0.4, 0.7, 1.0}) {
+      const double theta = lambda * s;  // θ̄_E ≪ θ here: q ≈ 2πs
+      const double x = std::pow(2 * kPi * s * r0, 2);
+      const double ratio_exact = incoherent_scattering_function(Z, s) / (Z * (1 - 1 / ((1 + x) * (1 + x))));
+      const double ratio = incoherent_dcs(IncoherentModel::HartreeFock, Z, theta, 200e3) /
+                           incoherent_dcs(IncoherentModel::Lenz, Z, theta, 200e3);
+      EXPECT_NEAR(ratio, ratio_exact, 0.01 * ratio_exact) << Z << " " << s;
+      // Lenz is the upper estimate at mid angles: 1.3–1.8 × Hartree–Fock for O, P, Zn.
+      EXPECT_GT(1 / ratio, 1.2) << Z << " " << s;
+      EXPECT_LT(1 / ratio, 2.0) << Z << " " << s;
+    }
+    const double th = 0.3;
+    const double hf = incoherent_dcs(IncoherentModel::HartreeFock, Z, th, 200e3);
+    const double lz = incoherent_dcs(IncoherentModel::Lenz, Z, th, 200e3);
+    // (Zn: its K shell, bound by 9.7 keV, is not yet free at s = 12 Å⁻¹: the Hartree–Fock S is 2 % below Z.)
+    EXPECT_NEAR(hf, lz, (Z == 30 ? 0.03 : 2e-3) * lz) << Z;
+    // The cross-section integral is the same quadrature of the same dcs.
+    const double hf_sigma = incoherent_cross_section(IncoherentModel::HartreeFock, Z, 200e3, 0.0107, 0.5);
+    const double lz_sigma = incoherent_cross_section(IncoherentModel::Lenz, Z, 200e3, 0.0107, 0.5);
+    EXPECT_NEAR(lz_sigma, lenz_inelastic_cross_section(Z, 200e3, 0.0107, 0.5), 1e-12 * lz_sigma);
+    EXPECT_LT(hf_sigma, lz_sigma);
+    EXPECT_GT(hf_sigma, 0.5 * lz_sigma);
+  }
+  // A material's background probability per Å: ρ Σ c_a σ_a(θ > θ_c) with the chosen model, θ_c = (E_p/E₀)^{1/2}.
+  InelasticParams p;
+  const double tc = plasmon_cutoff_angle(23, 200e3);
+  for (IncoherentModel model : {IncoherentModel::HartreeFock, IncoherentModel::Lenz}) {
+    p.incoherent_model = model;
+    const double expect = 0.08 * (0.6 * incoherent_cross_section(model, 8, 200e3, tc, 0.5) +
+                                  0.4 * incoherent_cross_section(model, 15, 200e3, tc, 0.5));
+    EXPECT_NEAR(incoherent_probability_per_A(oxide(), p), expect, 1e-12 * expect);
+  }
+  EXPECT_EQ(parse_incoherent_model("lenz"), IncoherentModel::Lenz);
+  EXPECT_EQ(parse_incoherent_model(incoherent_model_name(IncoherentModel::HartreeFock)), IncoherentModel::HartreeFock);
+  EXPECT_THROW(parse_incoherent_model("compton"), std::invalid_argument);
 }
 
 TEST(Inelastic, BadInput) {

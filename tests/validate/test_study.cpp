@@ -31,23 +31,23 @@ fs::path temp_dir(const std::string& name) {
   return p;
 }
 
-/// 16 × 16 positions at 5.5 nm over a 30–60 nm wedge, agZIF-62 left of x = 44 nm, glass right of it, on a
-/// 5 nm film, 10 e⁻/Å²; a 160 × 160 detector at 0.036 Å⁻¹/pixel (s to 2.88 Å⁻¹ inscribed), so a pattern costs
-/// 1/10 of 003's.
+/// 16 × 16 positions at 5.5 nm over a 60–100 nm wedge (the thickness range of the default run's area),
+/// agZIF-62 left of x = 44 nm, glass right of it, on the 10 nm film of 003, 10 e⁻/Å²; a 160 × 160 detector at
+/// 0.036 Å⁻¹/pixel (s to 2.88 Å⁻¹ inscribed), so a pattern costs 1/10 of 003's.
 StudyConfig tiny_study(const fs::path& out) {
   StudyConfig c = nanoscale2022_default(zif_model(), glass_model(), 16, 16);
   SpecimenSpec& s = c.specimen;
   s.field_x = s.field_y = 880;
   s.thickness = ThicknessGeometry{};
   s.thickness.kind = ThicknessGeometry::Kind::Wedge;
-  s.thickness.thickness_min = 300;
-  s.thickness.thickness_max = 600;
+  s.thickness.thickness_min = 600;
+  s.thickness.thickness_max = 1000;
   s.thickness.angle_deg = 90;  // thickness rises along y, across both phases
   s.geometry.inclusions.clear();
   s.geometry.x = 440;
   s.geometry.y = 440;
   s.geometry.normal_angle_deg = 0;
-  s.film.thickness = 50;
+  s.film.thickness = 100;
   c.scan.x0_A = c.scan.y0_A = 27.5;
   c.detector.layout = "uniform";
   c.detector.uniform_nx = c.detector.uniform_ny = 160;
@@ -72,14 +72,15 @@ TEST(Study, TinyScenarioEndToEnd) {
   EXPECT_EQ(d.binned_ny, 8u);
   EXPECT_EQ(d.failed_pixels, 0u);
   // PCA finds the two phases; ICA components are matched one to one. Against the kinematic ePDF (1.5–10 Å) the
-  // agZIF-62 component reaches 0.87 here (0.85 on the default run) and the glass component 0.2–0.4: the
-  // unfiltered inelastic background of 30–60 nm of glass on a film distorts the glass ePDF itself (area average
-  // vs kinematic 0.80 here), and ICA's uncorrelated sources meet two anti-correlated references (docs/study.md)
-  // — pinned from below as regression guards, not the acceptance values of issue 8.
+  // agZIF-62 component reaches 0.89–0.90 here (seeds 3, 5, 7, 11; 0.91 on the default run) and the glass
+  // component 0.51–0.58: the unfiltered inelastic background of 60–100 nm of glass distorts the glass ePDF
+  // itself (area average vs kinematic 0.80–0.83 here), and ICA's uncorrelated sources meet two anti-correlated
+  // references (docs/study.md) — pinned from below as regression guards, not the acceptance values of issue 8.
+  // (With a 5 nm film and 30–60 nm the glass map is fragile: 0.78–0.98 classified over seeds, docs/study.md.)
   EXPECT_EQ(d.pca_components, 2) << d.pca_reason;
   ASSERT_EQ(d.verdict.phase_pearson.size(), 2u);
-  EXPECT_GE(d.verdict.phase_pearson[0], 0.8);
-  EXPECT_GE(d.verdict.phase_pearson[1], 0.15);
+  EXPECT_GE(d.verdict.phase_pearson[0], 0.85);
+  EXPECT_GE(d.verdict.phase_pearson[1], 0.4);
   EXPECT_NE(d.verdict.component_of_phase[0], d.verdict.component_of_phase[1]);
   // Classification outside one probe diameter of the interface.
   EXPECT_GE(d.verdict.classification.accuracy, 0.95) << d.verdict.summary;
@@ -90,7 +91,7 @@ TEST(Study, TinyScenarioEndToEnd) {
   for (const PhaseStudy& ph : d.phases) {
     EXPECT_GT(ph.positions, 20u) << ph.name;
     EXPECT_LT(std::fabs(ph.peaks_vs_kinematic.first_shell_offset), 0.1) << ph.name;
-    EXPECT_GT(ph.pearson_area_vs_kinematic, 0.75) << ph.name;  // 0.80 (glass) … 0.9 (agZIF-62) measured
+    EXPECT_GT(ph.pearson_area_vs_kinematic, 0.75) << ph.name;  // 0.80–0.83 (glass), 0.93 (agZIF-62) measured
     EXPECT_EQ(ph.bands.size(), 2u);
   }
   // Report and data files.
@@ -126,20 +127,20 @@ TEST(Sweep, ReplicateToRadius) {
 }
 
 TEST(Sweep, DomainSizeSeparatesGoodMapsFromBad) {
-  // Two phases in 30 nm domains (6 probe diameters) of a 40 nm slab at 100 e⁻/Å²: the loading maps classify the
-  // pixels and the agZIF-62 component matches its ePDF. Domains of half the probe size (every pixel mixed): the
-  // maps fail.
+  // Two phases in 60 nm domains (12 probe diameters) of a 40 nm slab on the 10 nm film at 100 e⁻/Å²: the
+  // loading maps classify the pixels (0.92–0.97 over seeds 1, 5, 9; 30 nm domains: 0.77–0.89, the pixels are
+  // 11 nm) and the agZIF-62 component matches its ePDF. Domains of half the probe size (every pixel mixed): the
+  // maps fail (0.47).
   SweepConfig c;
   c.phases = {{"agZIF62", zif_model()}, {"phosphate", glass_model()}};
   c.scan_n = 16;
   c.detector.layout = "uniform";
   c.detector.uniform_nx = c.detector.uniform_ny = 160;
   c.detector.ds = 0.036;
-  c.film_thickness_A = 50;
   SweepPoint good;
   good.dose = 100;
   good.thickness_A = 400;
-  good.domain_ratio = 6;
+  good.domain_ratio = 12;
   const SweepPointResult g = run_sweep_point(c, good);
   EXPECT_EQ(g.pca_components, 2) << g.summary;
   EXPECT_GT(g.pixels, 60u);
@@ -149,6 +150,7 @@ TEST(Sweep, DomainSizeSeparatesGoodMapsFromBad) {
   const SweepPointResult b = run_sweep_point(c, bad);
   EXPECT_FALSE(b.success) << b.summary;
   EXPECT_FALSE(b.maps_ok && b.spectra_ok) << b.summary;
+  EXPECT_LT(b.accuracy, g.accuracy - 0.2) << b.summary;
   EXPECT_THROW(run_sweep_point(c, SweepPoint{0, 400, 6, 2}), std::invalid_argument);
   EXPECT_THROW(run_sweep_point(c, SweepPoint{10, 400, 6, 3}), std::invalid_argument);
 }

@@ -16,12 +16,21 @@
 // - Mean free path λ_p (Å): given per phase, or the estimate of Iakoubovskii et al., Microsc. Res. Tech.
 //   71 (2008) 626, eq. 8–9 (total valence + core inelastic MFP from the mass density, E₀, convergence α
 //   and collection β semi-angles).
-// Incoherent background (Lenz 1954 atomic model, as given by Egerton 2011 eq. 3.15):
-//   dσ_i/dΩ = 4γ²Z/(a₀²q⁴) · [1 − 1/(1 + (q r₀)²)²], q² = k₀²(θ² + θ̄_E²), r₀ = a₀Z^{−1/3}, i.e.
-//   dσ_i/dΩ = 4γ²Z/(a₀²k₀⁴) · [1 − θ₀⁴/(θ² + θ̄_E² + θ₀²)²] / (θ² + θ̄_E²)²  (Lorentzian in θ below θ₀),
-//   θ₀ = Z^{1/3}/(k₀a₀), k₀ = 2π/λ, θ̄_E = Ē/(γm₀v²) with Ē = 13.5·Z/2 eV (Koppe's mean loss, Egerton
-//   2011 Sec. 3.2.1). It is ∝ Z at large θ (scattering by Z free electrons; elastic ∝ Z²), which is what
-//   makes the background of unfiltered data differ from N⟨f²⟩. Only the part θ > θ_c is added as a
+// Incoherent background ("electron Compton" scattering summed over all excited states). Closure over the
+// final states gives the Morse/Bethe form (Inokuti, Rev. Mod. Phys. 43 (1971) 297, Sec. 3 and eq. 4.24;
+// Egerton 2011 Sec. 3.2.1):
+//   dσ_i/dΩ = 4γ²/(a₀²q⁴) · S(q),   q² = k₀²(θ² + θ̄_E²),
+//   S the incoherent scattering function of the atom (the X-ray one, Waller–Hartree), evaluated at
+//   s = q/2π, k₀ = 2π/λ, θ̄_E = Ē/(γm₀v²) with Ē = 13.5·Z/2 eV (Koppe's mean loss, Egerton 2011 Sec. 3.2.1).
+//   Two atomic models for S (IncoherentModel):
+//   - hartree_fock (default): the Hartree–Fock S of Cromer & Mann (1967) / Cromer (1969), exchange
+//     included, as fitted by Balyuzi, Acta Cryst. A31 (1975) 600 (data/scattering/balyuzi_1975_incoherent.csv;
+//     hydrogen: the exact 1s atom, S = 1 − (1 + (πa₀s)²)⁻⁴).
+//   - lenz: Lenz's (1954) screened atom without exchange, S = Z[1 − 1/(1 + (q r₀)²)²], r₀ = a₀Z^{−1/3}
+//     (Egerton 2011 eq. 3.15); 1.3–1.8 × the Hartree–Fock S at 0.4 ≤ s ≤ 1 Å⁻¹ for O, P and Zn: an upper
+//     estimate of the mid-angle background.
+//   Both are ∝ Z at large θ (scattering by Z free electrons; elastic ∝ Z²), which is what makes the
+//   background of unfiltered data differ from N⟨f²⟩. Only the part θ > θ_c is added as a
 //   background (θ < θ_c is the valence/plasmon region, already redistributed above); the electrons it
 //   takes are removed from the pattern in proportion (intensity conserved); thickness dependence linear,
 //   probability P_i = t·ρ·Σ_a c_a σ_i,a(θ > θ_c). The background is centred on the beam (its convolution
@@ -46,10 +55,17 @@ struct InelasticMaterial {
   std::vector<std::pair<Element, double>> composition;  ///< element, atomic fraction (Σ = 1)
 };
 
+/// Atomic model of the incoherent scattering function S (header comment).
+enum class IncoherentModel { HartreeFock, Lenz };
+std::string incoherent_model_name(IncoherentModel m);  ///< "hartree_fock", "lenz"
+/// Parses "hartree_fock" or "lenz"; throws std::invalid_argument naming the value otherwise.
+IncoherentModel parse_incoherent_model(const std::string& name);
+
 struct InelasticParams {
   double energy_eV = 200e3;        ///< beam energy E₀ (eV)
   bool plasmon = true;             ///< plasmon redistribution on/off
-  bool incoherent = true;          ///< Lenz incoherent background on/off
+  bool incoherent = true;          ///< incoherent background on/off
+  IncoherentModel incoherent_model = IncoherentModel::HartreeFock;  ///< atomic model of S
   double cutoff_mrad = 0;          ///< θ_c (mrad); 0 = (E_p/E₀)^{1/2} per material
   double convergence_mrad = 0.6;   ///< α for the Iakoubovskii estimate (mrad)
   double collection_mrad = 100;    ///< β for the Iakoubovskii estimate (mrad): unfiltered, large
@@ -89,11 +105,19 @@ std::vector<double> plasmon_kernel_2d(double s_E, double s_c, double ds, size_t&
 /// Hankel transform of the normalised plasmon kernel: K̂(q) = ∫K(s) J₀(2πqs) d²s, q in Å (K̂(0) = 1).
 double plasmon_kernel_hankel(double q, double s_E, double s_c);
 
+/// Hartree–Fock incoherent scattering function S (electrons) of element Z at s = 2 sinθ/λ (Å⁻¹):
+/// Balyuzi 1975 (renormalised so that S(0) = 0 and S(∞) = Z exactly; data/scattering/README.md), the
+/// exact 1s atom for hydrogen. Throws std::invalid_argument for an element not in the table (Z > 92).
+double incoherent_scattering_function(int Z, double s);
 /// Lenz differential inelastic cross-section dσ_i/dΩ (Å²/sr) of one atom of element Z at scattering
 /// angle θ (rad), beam energy E₀ (eV) (formula above).
 double lenz_inelastic_dcs(int Z, double theta, double energy_eV);
 /// ∫ dσ_i/dΩ dΩ over θ_lo ≤ θ ≤ θ_hi (Å²), numerically (small-angle dΩ = 2πθ dθ).
 double lenz_inelastic_cross_section(int Z, double energy_eV, double theta_lo, double theta_hi);
+/// dσ_i/dΩ (Å²/sr) of one atom with the model's S (formula above).
+double incoherent_dcs(IncoherentModel model, int Z, double theta, double energy_eV);
+/// ∫ dσ_i/dΩ dΩ over θ_lo ≤ θ ≤ θ_hi (Å²) with the model's S.
+double incoherent_cross_section(IncoherentModel model, int Z, double energy_eV, double theta_lo, double theta_hi);
 
 /// Applies the plasmon redistribution and the incoherent background to `intensity` (fraction of incident
 /// electrons per pixel on `grid`) for a column holding thickness_A[p] of materials[p] (Å). Intensity is
