@@ -98,6 +98,7 @@ FastModel::FastModel(std::vector<FastMaterial> materials, const FastModelParams&
   const auto sf = make_scattering_factors(Radiation::Electron);
   const std::vector<double> s = uniform_grid(0, params.s_max, params.ds_model);
   const double h = s[1] - s[0];
+  std::vector<std::vector<double>> pair_density;  // per material: the interference part ρ(γλ)²⟨f⟩²(S − 1)·DW
   for (FastMaterial& m : materials) {
     if (m.model.atoms.empty() || !m.model.cell.fully_periodic())
       throw std::invalid_argument("fast model: material '" + m.name + "' needs a non-empty, fully periodic model");
@@ -117,9 +118,11 @@ FastModel::FastModel(std::vector<FastMaterial> materials, const FastModelParams&
     inf.d_thermal.resize(s.size());
     const double pref = inf.number_density * (gamma * lambda_) * (gamma * lambda_);
     double inv_mfp = 0;
+    std::vector<double>& pd = pair_density.emplace_back(s.size());
     for (size_t k = 0; k < s.size(); ++k) {
       const double dw = std::exp(-4 * kPi * kPi * params.thermal_u_A2 * s[k] * s[k]);
       const double f1 = ts.f_mean[k], f2 = ts.f2_mean[k];
+      pd[k] = pref * f1 * f1 * (ts.S[k] - 1) * dw;
       inf.d_coherent[k] = pref * std::max(0.0, (f2 + f1 * f1 * (ts.S[k] - 1)) * dw);
       inf.d_thermal[k] = pref * f2 * (1 - dw);
       const double w = (k == 0 || k + 1 == s.size()) ? 0.5 : 1.0;
@@ -266,24 +269,34 @@ FastModel::FastModel(std::vector<FastMaterial> materials, const FastModelParams&
   // structure finer than 4h), K̂ per material.
   const size_t nm = info_.size();
   p_hat_.assign(nm, std::vector<double>(nq, 0.0));
+  pair_hat_.assign(nm, std::vector<double>(nq, 0.0));
   k_hat_.assign(nm, std::vector<double>(nq, 1.0));
   const double q_res = 1 / (4 * h);
-  std::vector<std::vector<double>> pnorm(nm);
+  std::vector<std::vector<double>> pnorm(nm), ppair(nm);
   for (size_t m = 0; m < nm; ++m) {
     pnorm[m].resize(s.size());
-    for (size_t k = 0; k < s.size(); ++k)
+    ppair[m].resize(s.size());
+    for (size_t k = 0; k < s.size(); ++k) {
       pnorm[m][k] = (info_[m].d_coherent[k] + info_[m].d_thermal[k]) * info_[m].mfp_elastic_A;
+      ppair[m][k] = pair_density[m][k] * info_[m].mfp_elastic_A;
+    }
   }
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 4)
   for (long jl = 0; jl < static_cast<long>(nq); ++jl) {
     const size_t j = static_cast<size_t>(jl);
     if (q_[j] > q_res) continue;
-    std::vector<double> acc(nm, 0.0);
+    std::vector<double> acc(nm, 0.0), accp(nm, 0.0);
     for (size_t k = 1; k < s.size(); ++k) {
       const double w = (k + 1 == s.size() ? 0.5 : 1.0) * s[k] * detail::bessel_j0(2 * kPi * q_[j] * s[k]);
-      for (size_t m = 0; m < nm; ++m) acc[m] += w * pnorm[m][k];
+      for (size_t m = 0; m < nm; ++m) {
+        acc[m] += w * pnorm[m][k];
+        accp[m] += w * ppair[m][k];
+      }
     }
-    for (size_t m = 0; m < nm; ++m) p_hat_[m][j] = 2 * kPi * h * acc[m] + kPi * h * h * pnorm[m][0] / 6;
+    for (size_t m = 0; m < nm; ++m) {
+      p_hat_[m][j] = 2 * kPi * h * acc[m] + kPi * h * h * pnorm[m][0] / 6;
+      pair_hat_[m][j] = 2 * kPi * h * accp[m] + kPi * h * h * ppair[m][0] / 6;
+    }
   }
   if (params_.inelastic.plasmon) {
     for (size_t m = 0; m < nm; ++m) {
@@ -363,10 +376,18 @@ void FastModel::annuli_core(const std::vector<std::vector<double>>& ts, const st
       throw std::invalid_argument("fast model: beam distribution of another model (" + std::to_string(beams[i]->b_hat.size()) +
                                   " transform points, " + std::to_string(nq) + " expected)");
     const std::vector<double>& disc = mip ? beams[i]->b_hat : disc_;
+    const std::vector<std::vector<double>>* env = beams[i] != nullptr && !beams[i]->pair_envelope.empty()
+                                                      ? &beams[i]->pair_envelope : nullptr;
+    if (env && (env->size() != nm || std::any_of(env->begin(), env->end(), [&](const std::vector<double>& e) {
+                  return !e.empty() && e.size() != nq;
+                })))
+      throw std::invalid_argument("fast model: domain envelope of another model or material count");
     for (size_t j = 0; j < nq; ++j) {
       double el = 0, pl = 0;
       for (size_t m = 0; m < nm; ++m) {
-        el += xm[m] * p_hat_[m][j];
+        // The domain envelope acts on the pair (interference) part only; an atom is always in its own phase.
+        const double e = env && !(*env)[m].empty() ? (*env)[m][j] - 1.0 : 0.0;
+        el += xm[m] * (p_hat_[m][j] + e * pair_hat_[m][j]);
         pl += ym[m] * (k_hat_[m][j] - 1);
       }
       const double full = params_.plural ? disc[j] * std::exp(el - x + pl) : disc[j] * std::exp(pl - x) * (1 + el);
@@ -574,6 +595,86 @@ std::vector<double> beam_from_probe(const std::vector<std::complex<double>>& p, 
   for (double& v : b) v /= sum;
   return b;
 }
+/// Azimuthal average of a real lag field a (n × n, FFTW order: lag index i ↔ i or i − n pixels) on nodes at
+/// k pixels (tent weights), k = 0 … n/2.
+std::vector<double> radial_lag_average(const RealField& a, size_t n) {
+  const size_t nr = n / 2 + 2;
+  std::vector<double> sum(nr, 0.0), wsum(nr, 0.0);
+  for (size_t iy = 0; iy < n; ++iy) {
+    const double dy = static_cast<double>(iy <= n / 2 ? static_cast<long>(iy) : static_cast<long>(iy) - static_cast<long>(n));
+    for (size_t ix = 0; ix < n; ++ix) {
+      const double dx = static_cast<double>(ix <= n / 2 ? static_cast<long>(ix) : static_cast<long>(ix) - static_cast<long>(n));
+      const double u = std::hypot(dx, dy);
+      const auto k = static_cast<size_t>(u);
+      if (k + 1 >= nr) continue;
+      const double f = u - static_cast<double>(k);
+      sum[k] += (1 - f) * a[iy * n + ix];
+      wsum[k] += 1 - f;
+      sum[k + 1] += f * a[iy * n + ix];
+      wsum[k + 1] += f;
+    }
+  }
+  std::vector<double> out(nr - 1, 0.0);
+  for (size_t k = 0; k + 1 < nr; ++k) out[k] = wsum[k] > 0 ? sum[k] / wsum[k] : 0.0;
+  return out;
+}
+
+/// Domain envelopes E_p(q) (fast_model.hpp, physics 4b) on the Hankel grid q for the wave ψ = P·o on the
+/// map (o = nullptr: o = 1). Materials with a constant map get an empty entry (E = 1).
+std::vector<std::vector<double>> domain_envelopes(const std::vector<std::complex<double>>& probe, const ComplexField* o,
+                                                  const ColumnMap& map, const std::vector<double>& q) {
+  const size_t n = map.n, npx = n * n, nm = map.t.size();
+  const auto fft = make_fftw_kernel(n);
+  // Re ACF of f by Wiener–Khinchin: IFFT |FFT f|², azimuthally averaged; the overall scale cancels in E.
+  auto acf = [&](const std::vector<double>* t) {
+    ComplexField w(npx);
+    for (size_t i = 0; i < npx; ++i) {
+      Complex v = probe[i];
+      if (o) v *= (*o)[i];
+      if (t) v *= std::sqrt((*t)[i]);
+      w[i] = v;
+    }
+    fft->forward(w.data());
+    for (Complex& c : w) c = Complex(std::norm(c), 0.0);
+    fft->inverse(w.data());
+    RealField re(npx);
+    for (size_t i = 0; i < npx; ++i) re[i] = w[i].real();
+    return radial_lag_average(re, n);
+  };
+  const std::vector<double> a_all = acf(nullptr);
+  std::vector<std::vector<double>> env(nm);
+  for (size_t m = 0; m < nm; ++m) {
+    const std::vector<double>& t = map.t[m];
+    if (std::all_of(t.begin(), t.end(), [&](double v) { return v == t[0]; })) continue;
+    const std::vector<double> a_m = acf(&t);
+    if (!(a_m[0] > 0)) continue;  // no phase m under the probe: x_m = 0, E irrelevant
+    std::vector<double>& e = env[m];
+    e.assign(q.size(), 1.0);
+    // Where the probe's own ACF has decayed (< 1e-3 of its peak) the ratio is noise and carries no weight
+    // (the beam factor B̂ ≈ A/A(0) multiplies it): hold the last reliable value.
+    double last = 1.0;
+    const double kmax = static_cast<double>(a_all.size() - 1);
+    for (size_t j = 0; j < q.size(); ++j) {
+      const double u = q[j] / map.pixel_A;
+      if (u >= kmax) {
+        e[j] = last;
+        continue;
+      }
+      const auto k = static_cast<size_t>(u);
+      const double f = u - static_cast<double>(k);
+      const double aa = (1 - f) * a_all[k] + f * a_all[k + 1];
+      const double am = (1 - f) * a_m[k] + f * a_m[k + 1];
+      if (!(std::fabs(aa) > 1e-3 * a_all[0])) {
+        e[j] = last;
+        continue;
+      }
+      last = std::clamp(am / a_m[0] * a_all[0] / aa, 0.0, 1.5);
+      e[j] = last;
+    }
+  }
+  return env;
+}
+
 }  // namespace
 
 std::vector<double> beam_angular_distribution(const ProbeSpec& probe, const WaveGrid& grid, double x0_A, double y0_A,
@@ -656,7 +757,14 @@ BeamDistribution FastModel::beam(const ColumnMap& map) const {
       for (size_t m = 0; m < nm; ++m) out.mean_t[m] += w * map.t[m][i];
     }
   }
-  if (out.uniform) return out;
+  const bool any_varies = !constant;
+  if (out.uniform) {
+    if (params_.domain_envelope && any_varies) {
+      if (!mg.probe) mg = cached_grid(grid, map.probe_x_A, map.probe_y_A);
+      out.pair_envelope = domain_envelopes(*mg.probe, nullptr, map, q_);
+    }
+    return out;
+  }
 
   // B(k) = |FT[P e^{iφ}]|² on the map's reciprocal grid, minus the disc sampled on the same grid.
   if (!mg.probe) mg = cached_grid(grid, map.probe_x_A, map.probe_y_A);
@@ -725,6 +833,7 @@ BeamDistribution FastModel::beam(const ColumnMap& map) const {
     fft->inverse(o.data());  // the overall scale cancels in beam_from_probe's normalisation
   }
   const std::vector<double> b = beam_from_probe(*mg.probe, grid, o);
+  if (params_.domain_envelope && any_varies) out.pair_envelope = domain_envelopes(*mg.probe, &o, map, q_);
   size_t n_in = 0;
   for (size_t iy = 0; iy < n; ++iy)
     for (size_t ix = 0; ix < n; ++ix)

@@ -72,9 +72,11 @@ TEST(FastMip, UniformMapIsTheDiscPathBitForBit) {
   fm.profile_expected(t, 7, 3, f1);
   fm.profile_expected(map, 7, 3, f2);
   EXPECT_EQ(f1, f2);
-  // A step with the MIP switched off: the disc path at the thicknesses given as mean_t.
+  // A step with the MIP and the domain envelope (physics 4b, test_fast_domains.cpp) switched off: the disc
+  // path at the thicknesses given as mean_t.
   FastModelParams p = test_fixtures::fast_test_params();
   p.mean_inner_potential = false;
+  p.domain_envelope = false;
   const DetectorModel det(test_fixtures::fast_test_detector(), electron_wavelength(200e3));
   const FastModel off(test_fixtures::fast_test_materials(), p, det);
   ColumnMap step = make_map(64, 1.0, 2, [](size_t k, double x, double) { return (x < 32) == (k == 0) ? 100.0 : 0.0; });

@@ -39,7 +39,23 @@
 //    phase (max − min of φ below mip_tolerance_rad): the disc path, bit for bit. Not modelled: the lateral
 //    variation of the plural and inelastic scattering (the probe-averaged thicknesses are used for those, as
 //    for uniform columns).
-// 5. Incoherent (Lenz) background beyond θ_c, linear in thickness (inelastic.hpp).
+// 4b. Phase domains under the probe (the ColumnMap overloads; domain_envelope): with several phases in the
+//    illuminated area, pairs of atoms of one phase exist only where both atoms lie in that phase. The
+//    Hankel variable q of the model is the lateral pair separation (the transform of the radially averaged
+//    pattern is the azimuthally averaged projected Patterson function), and an atom pair at lateral
+//    separation d contributes with the probe weight ψ(x)ψ*(x + d). So the single scattering of material p
+//    is x_p [p̂_p(q) + (E_p(q) − 1)·p̂_p,pair(q)] — the envelope acts on the interference part ⟨f⟩²(S_p − 1)·DW
+//    only (an atom is always in its own phase) — with
+//      E_p(q) = ⟨Re A_p⟩(q) / ⟨Re A_p⟩(0) · ⟨Re A⟩(0) / ⟨Re A⟩(q),
+//      A_p = ACF[ψ·√t_p],  A = ACF[ψ],  ψ = P·e^{iφ},   ⟨·⟩ the azimuthal average at lateral distance q,
+//    the probe-weighted fraction of phase-p pairs at separation q that lie both in phase p (√t_p: the
+//    depth over which two columns share the phase — exact for domains through the whole thickness,
+//    ≥ min(t_p(x), t_p(x + d)) otherwise). Pairs across the boundary are taken as uncorrelated (an abrupt,
+//    unrelaxed interface: no cross-phase pair term; their mean-density part is the MIP term 4a). E_p → 1 for
+//    a uniform map; for a probe centred on a straight interface E_p(q) ≈ 1 − c·q — the domain's shape
+//    function on G(r), as for nanoparticle PDFs. It damps the long-r correlations of interface pixels: a
+//    non-linearity of mixing that a linear unmixing (ICA) has to live with.
+// 5. Incoherent background beyond θ_c (Hartree–Fock or Lenz S), linear in thickness (inelastic.hpp).
 // The result is integrated over annuli one detector pixel wide exactly from its Hankel transform,
 // C(r) = ∫|s|<r I d²s = ∫ Î(q) 2πr J₁(2πqr) dq, and spread over the detector pixels by their overlap areas.
 // 6. Speckle: the single-scattered, elastic, coherent part n = 1, m = 0 (Debye–Waller damped) of one
@@ -99,6 +115,9 @@ struct FastModelParams {
   /// Thick object: the Ewald-sphere factor sinc(πλg²T/2) on the spectrum of e^{iφ} (physics 4a; T the
   /// largest total thickness on the map); false = the projected phase grating only.
   bool mip_thick_object = true;
+  /// Phase-domain envelope E_p(q) of the single scattering at laterally inhomogeneous positions (physics 4b);
+  /// false = every phase's pairs as in the bulk.
+  bool domain_envelope = true;
   double mip_tolerance_rad = 1e-3;  ///< rad: phase range (max − min of φ) below which a map counts as uniform
   double mip_window_A = 0;      ///< Å: side of the map FastPatternSource samples; 0 = 4 probe diameters
   double mip_pixel_A = 0.5;     ///< Å: its pixel (Nyquist 1/(2·pixel) = 1 Å⁻¹ at 0.5 Å)
@@ -112,7 +131,7 @@ struct FastMaterialInfo {
   double mass_density = 0;      ///< g/cm³
   double mfp_elastic_A = 0;     ///< λ_el (Å)
   double mfp_plasmon_A = 0;     ///< λ_pl (Å)
-  double incoherent_per_A = 0;  ///< probability per Å of Lenz scattering beyond θ_c
+  double incoherent_per_A = 0;  ///< probability per Å of incoherent scattering beyond θ_c
   std::vector<double> s;        ///< Å⁻¹, the model grid
   std::vector<double> S;        ///< S(s) of the model
   std::vector<double> d_coherent, d_thermal;  ///< single-scattering densities (Å⁻² per Å), d = sum
@@ -144,6 +163,9 @@ struct BeamDistribution {
   std::vector<double> mean_t;      ///< probe-averaged thickness per material (Å)
   std::vector<double> b_hat;       ///< B̂(q) on the model's Hankel grid (empty when uniform); B̂(0) = Σ B = 1
   std::vector<double> delta_annuli;  ///< ∫_annulus (B − B_disc) d²s per annulus (empty when uniform)
+  /// Per material: the domain envelope E_p(q) on the Hankel grid (physics 4b); empty = none (uniform map,
+  /// or domain_envelope off), and an empty entry = 1 for that material (its map is constant).
+  std::vector<std::vector<double>> pair_envelope;
 };
 
 class FastModel {
@@ -229,6 +251,7 @@ class FastModel {
   std::vector<double> disc_;                   // D̂(q)
   std::vector<double> window_;                 // W(q): the window on the transform (= on G(r))
   std::vector<std::vector<double>> p_hat_;     // per material p̂(q)
+  std::vector<std::vector<double>> pair_hat_;  // per material: the interference part ⟨f⟩²(S − 1)·DW of p̂(q)
   std::vector<std::vector<double>> k_hat_;     // per material K̂(q)
   std::vector<std::vector<double>> coh_ann_;   // per material: ∫_annulus d_coherent·λ_el (normalised)
   std::vector<std::vector<double>> bg_ann_;    // per material: Lenz background per annulus, normalised to 1
