@@ -385,11 +385,13 @@ void FastModel::annuli_core(const std::vector<std::vector<double>>& ts, const st
     for (size_t j = 0; j < nq; ++j) {
       double el = 0, pl = 0;
       for (size_t m = 0; m < nm; ++m) {
-        // The domain envelope acts on the pair (interference) part only; an atom is always in its own phase.
-        const double e = env && !(*env)[m].empty() ? (*env)[m][j] - 1.0 : 0.0;
-        el += xm[m] * (p_hat_[m][j] + e * pair_hat_[m][j]);
+        el += xm[m] * p_hat_[m][j];
         pl += ym[m] * (k_hat_[m][j] - 1);
       }
+      // The domain envelope acts on the pair (interference) part only; an atom is always in its own phase.
+      if (env)
+        for (size_t m = 0; m < nm; ++m)
+          if (!(*env)[m].empty()) el += xm[m] * ((*env)[m][j] - 1.0) * pair_hat_[m][j];
       const double full = params_.plural ? disc[j] * std::exp(el - x + pl) : disc[j] * std::exp(pl - x) * (1 + el);
       // The unscattered beam e^{−x−y}·disc is integrated over the annuli exactly below; the windowed
       // transform carries the rest (no sharp disc edge left to ring).
