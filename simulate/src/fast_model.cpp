@@ -622,12 +622,21 @@ std::vector<double> radial_lag_average(const RealField& a, size_t n) {
 }
 
 /// Domain envelopes E_p(q) (fast_model.hpp, physics 4b) on the Hankel grid q for the wave ψ = P·o on the
-/// map (o = nullptr: o = 1). Materials with a constant map get an empty entry (E = 1).
+/// map (o = nullptr: o = 1). `spectrum`, when given, is |FFT ψ|² already computed (the beam distribution,
+/// any scale), so that ψ's own autocorrelation needs one inverse transform only. Materials with a constant
+/// map get an empty entry (E = 1).
 std::vector<std::vector<double>> domain_envelopes(const std::vector<std::complex<double>>& probe, const ComplexField* o,
-                                                  const ColumnMap& map, const std::vector<double>& q) {
+                                                  const ColumnMap& map, const std::vector<double>& q,
+                                                  const std::vector<double>* spectrum = nullptr) {
   const size_t n = map.n, npx = n * n, nm = map.t.size();
   const auto fft = make_fftw_kernel(n);
-  // Re ACF of f by Wiener–Khinchin: IFFT |FFT f|², azimuthally averaged; the overall scale cancels in E.
+  // Re ACF by Wiener–Khinchin: IFFT of the power spectrum, azimuthally averaged; the scale cancels in E.
+  auto acf_of_power = [&](ComplexField& w) {
+    fft->inverse(w.data());
+    RealField re(npx);
+    for (size_t i = 0; i < npx; ++i) re[i] = w[i].real();
+    return radial_lag_average(re, n);
+  };
   auto acf = [&](const std::vector<double>* t) {
     ComplexField w(npx);
     for (size_t i = 0; i < npx; ++i) {
@@ -638,12 +647,16 @@ std::vector<std::vector<double>> domain_envelopes(const std::vector<std::complex
     }
     fft->forward(w.data());
     for (Complex& c : w) c = Complex(std::norm(c), 0.0);
-    fft->inverse(w.data());
-    RealField re(npx);
-    for (size_t i = 0; i < npx; ++i) re[i] = w[i].real();
-    return radial_lag_average(re, n);
+    return acf_of_power(w);
   };
-  const std::vector<double> a_all = acf(nullptr);
+  std::vector<double> a_all;
+  if (spectrum) {
+    ComplexField w(npx);
+    for (size_t i = 0; i < npx; ++i) w[i] = Complex((*spectrum)[i], 0.0);
+    a_all = acf_of_power(w);
+  } else {
+    a_all = acf(nullptr);
+  }
   std::vector<std::vector<double>> env(nm);
   for (size_t m = 0; m < nm; ++m) {
     const std::vector<double>& t = map.t[m];
@@ -835,7 +848,7 @@ BeamDistribution FastModel::beam(const ColumnMap& map) const {
     fft->inverse(o.data());  // the overall scale cancels in beam_from_probe's normalisation
   }
   const std::vector<double> b = beam_from_probe(*mg.probe, grid, o);
-  if (params_.domain_envelope && any_varies) out.pair_envelope = domain_envelopes(*mg.probe, &o, map, q_);
+  if (params_.domain_envelope && any_varies) out.pair_envelope = domain_envelopes(*mg.probe, &o, map, q_, &b);
   size_t n_in = 0;
   for (size_t iy = 0; iy < n; ++iy)
     for (size_t ix = 0; ix < n; ++ix)

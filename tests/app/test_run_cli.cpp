@@ -91,6 +91,18 @@ TEST(StudyCli, BadSweepNamesKeyAndFile) {
   EXPECT_NE(r.err.find("map.y"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("sweep.toml"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(d / "out"));
+  // An unknown incoherent model in [experiment]: named with the key and the file, nothing written.
+  write_file(d / "sweep2.toml", "output_dir = \"" + (d / "out").string() + "\"\n"
+                          "[[phase]]\nname = \"a\"\nmodel = \"" + data + "/models/agZIF62_default.extxyz\"\n"
+                          "[[phase]]\nname = \"b\"\nmodel = \"" + data + "/models/phosphate_default.extxyz\"\n"
+                          "[experiment]\nincoherent_model = \"compton\"\n"
+                          "[[map]]\nx = \"dose_e_per_A2\"\nx_values = [1.0, 10.0]\ny = \"thickness_nm\"\ny_values = [20.0]\n");
+  const CliRun r2 = run({"study", (d / "sweep2.toml").string()});
+  EXPECT_EQ(r2.code, 1);
+  EXPECT_NE(r2.err.find("incoherent_model"), std::string::npos) << r2.err;
+  EXPECT_NE(r2.err.find("compton"), std::string::npos) << r2.err;
+  EXPECT_NE(r2.err.find("sweep2.toml"), std::string::npos) << r2.err;
+  EXPECT_FALSE(fs::exists(d / "out"));
   fs::remove_all(d);
 }
 

@@ -45,6 +45,7 @@
 #include <numeric>
 #include <string>
 
+#include "fixtures/fast_model_setup.hpp"
 #include "sedpdf/reduce/chain.hpp"
 #include "sedpdf/simulate/electron_optics.hpp"
 #include "sedpdf/simulate/fast_model.hpp"
@@ -152,17 +153,7 @@ struct Detector {
   size_t n;
   double ds;
   Detector(size_t n_px, double ds_px)
-      : model(
-            [&] {
-              DetectorSpec d;
-              d.layout = "uniform";
-              d.uniform_nx = d.uniform_ny = n_px;
-              d.ds = ds_px;
-              d.dose_e_per_A2 = 10;
-              d.step_A = 20;
-              return d;
-            }(),
-            electron_wavelength(200e3)),
+      : model(test_fixtures::fast_test_detector(n_px, ds_px), electron_wavelength(200e3)),
         n(n_px),
         ds(ds_px) {}
   double s_of(size_t i) const {

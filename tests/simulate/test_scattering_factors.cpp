@@ -242,6 +242,17 @@ TEST(LobatoCsv, WrongFieldCountSymbolAndDuplicates) {
     }
   }
   {
+    // A term with a = b = 0 (allowed for the five-term fits of the incoherent table) is still an error in the
+    // Lobato table, whose five terms are all used.
+    TempFile t("zero.csv", std::string(kHeader) + "8,O,1,0,0,0,0,1,2,3,4,0\n");
+    try {
+      LobatoFactors lo(t.path.string());
+      FAIL() << "no exception";
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.field(), "b5");
+    }
+  }
+  {
     TempFile t("empty.csv", "# nothing\n");
     EXPECT_THROW(LobatoFactors(t.path.string()), InputError);
   }
