@@ -85,6 +85,8 @@ FastModel::FastModel(std::vector<FastMaterial> materials, const FastModelParams&
     throw std::invalid_argument("fast model: MIP tolerance " + format_number(params.mip_tolerance_rad) + " rad, window " +
                                 format_number(params.mip_window_A) + " Å, pixel " + format_number(params.mip_pixel_A) +
                                 " Å: tolerance and pixel must be > 0, window >= 0");
+  if (!(params.column_class_A > 0) || !std::isfinite(params.column_class_A))
+    throw std::invalid_argument("fast model: column_class_A " + format_number(params.column_class_A) + " Å must be > 0");
   const double gamma = lorentz_factor(energy);
   s_alpha_ = params.probe.alpha_mrad * 1e-3 / lambda_;
   const double d_probe = probe_diameter_A(params.probe);
@@ -352,6 +354,8 @@ void FastModel::annuli_core(const std::vector<std::vector<double>>& ts, const st
   std::vector<std::vector<double>> ih(nbat, std::vector<double>(nq));
   std::vector<double> i0(nbat), aq(nbat), xs(nbat), ys(nbat), pincs(nbat);
   std::vector<std::vector<double>> xms(nbat, std::vector<double>(nm));
+  std::vector<std::vector<double>> xcoh(nbat);  // column classes: Σ_c w_c e^{−x_c−y_c} x_{c,m} (else empty)
+  std::vector<double> p0s(nbat);                // unscattered fraction
   for (size_t i = 0; i < nbat; ++i) {
     const std::vector<double>& t = ts[i];
     if (t.size() != nm)
@@ -382,21 +386,80 @@ void FastModel::annuli_core(const std::vector<std::vector<double>>& ts, const st
                   return !e.empty() && e.size() != nq;
                 })))
       throw std::invalid_argument("fast model: domain envelope of another model or material count");
-    for (size_t j = 0; j < nq; ++j) {
-      double el = 0, pl = 0;
-      for (size_t m = 0; m < nm; ++m) {
-        el += xm[m] * p_hat_[m][j];
-        pl += ym[m] * (k_hat_[m][j] - 1);
+    // Column classes (physics 4c): each class attenuated and plurally scattered by its own column.
+    const BeamDistribution* bd = beams[i];
+    const bool classes = bd != nullptr && bd->class_weight.size() >= 2;
+    std::vector<double> cw, cx, cy;          // per class: weight, x_c, y_c
+    std::vector<std::vector<double>> cxm, cym;  // per class and material
+    double unscattered = std::exp(-x - y);
+    if (classes) {
+      if (bd->class_t.size() != bd->class_weight.size() ||
+          std::any_of(bd->class_t.begin(), bd->class_t.end(), [&](const std::vector<double>& v) { return v.size() != nm; }))
+        throw std::invalid_argument("fast model: column classes of another model or material count");
+      unscattered = 0;
+      for (size_t c = 0; c < bd->class_weight.size(); ++c) {
+        std::vector<double> a(nm), b(nm);
+        double xc = 0, yc = 0, pc = 0;
+        for (size_t m = 0; m < nm; ++m) {
+          const double tc = bd->class_t[c][m];
+          if (!(std::isfinite(tc) && tc >= 0)) throw std::invalid_argument("fast model: column class thickness " + format_number(tc) + " Å must be >= 0");
+          a[m] = tc / info_[m].mfp_elastic_A;
+          b[m] = params_.inelastic.plasmon ? tc / info_[m].mfp_plasmon_A : 0.0;
+          xc += a[m];
+          yc += b[m];
+          if (params_.inelastic.incoherent) pc += tc * info_[m].incoherent_per_A;
+        }
+        if (pc >= 1)
+          throw std::invalid_argument("fast model: incoherent scattering probability " + format_number(pc) + " >= 1 in a column class");
+        // The class's own share not scattered incoherently, (1 − p_c)/(1 − p̄): the total below multiplies by
+        // (1 − p̄), and p̄ = Σ_c w_c p_c (p is linear in t), so these weights still sum to 1.
+        cw.push_back(bd->class_weight[c] * (1 - pc) / (1 - pinc));
+        cx.push_back(xc);
+        cy.push_back(yc);
+        cxm.push_back(std::move(a));
+        cym.push_back(std::move(b));
+        unscattered += cw.back() * std::exp(-xc - yc);
       }
-      // The domain envelope acts on the pair (interference) part only; an atom is always in its own phase.
-      if (env)
-        for (size_t m = 0; m < nm; ++m)
-          if (!(*env)[m].empty()) el += xm[m] * ((*env)[m][j] - 1.0) * pair_hat_[m][j];
-      const double full = params_.plural ? disc[j] * std::exp(el - x + pl) : disc[j] * std::exp(pl - x) * (1 + el);
-      // The unscattered beam e^{−x−y}·disc is integrated over the annuli exactly below; the windowed
-      // transform carries the rest (no sharp disc edge left to ring).
-      h[j] = (full - std::exp(-x - y) * disc[j]) * window_[j];
+      xcoh[i].assign(nm, 0.0);
+      for (size_t c = 0; c < cw.size(); ++c)
+        for (size_t m = 0; m < nm; ++m) xcoh[i][m] += cw[c] * std::exp(-cx[c] - cy[c]) * cxm[c][m];
     }
+    std::vector<double> pa(nm), kb(nm);
+    for (size_t j = 0; j < nq; ++j) {
+      double full;
+      if (!classes) {
+        double el = 0, pl = 0;
+        for (size_t m = 0; m < nm; ++m) {
+          el += xm[m] * p_hat_[m][j];
+          pl += ym[m] * (k_hat_[m][j] - 1);
+        }
+        // The domain envelope acts on the pair (interference) part only; an atom is always in its own phase.
+        if (env)
+          for (size_t m = 0; m < nm; ++m)
+            if (!(*env)[m].empty()) el += xm[m] * ((*env)[m][j] - 1.0) * pair_hat_[m][j];
+        full = params_.plural ? disc[j] * std::exp(el - x + pl) : disc[j] * std::exp(pl - x) * (1 + el);
+      } else {
+        for (size_t m = 0; m < nm; ++m) {
+          pa[m] = p_hat_[m][j];
+          if (env && !(*env)[m].empty()) pa[m] += ((*env)[m][j] - 1.0) * pair_hat_[m][j];
+          kb[m] = k_hat_[m][j] - 1;
+        }
+        double sum = 0;
+        for (size_t c = 0; c < cw.size(); ++c) {
+          double el = 0, pl = 0;
+          for (size_t m = 0; m < nm; ++m) {
+            el += cxm[c][m] * pa[m];
+            pl += cym[c][m] * kb[m];
+          }
+          sum += cw[c] * (params_.plural ? std::exp(el - cx[c] + pl) : std::exp(pl - cx[c]) * (1 + el));
+        }
+        full = disc[j] * sum;
+      }
+      // The unscattered beam (e^{−x−y}, or Σ_c w_c e^{−x_c−y_c})·disc is integrated over the annuli exactly
+      // below; the windowed transform carries the rest (no sharp disc edge left to ring).
+      h[j] = (full - unscattered * disc[j]) * window_[j];
+    }
+    p0s[i] = unscattered;
     // C(r) = ∫ Î(q) 2πr J₁(2πqr) dq by the trapezoid rule after subtracting G(q) = Î(0) exp(−a q²) with
     // a = (Î(0) − Î(dq))/dq², whose C is analytic, Î(0)(1 − exp(−π²r²/a)): the remainder is O(q⁴) at q = 0,
     // so the rule's end corrections (which grow as r², r⁴ …) vanish to O(dq⁶).
@@ -462,14 +525,14 @@ void FastModel::annuli_core(const std::vector<std::vector<double>>& ts, const st
     coherent.assign(nb, 0.0);
     const double pinc = pincs[i];
     const double coh_w = std::exp(-xs[i] - ys[i]) * (1 - pinc);
-    const double p0 = std::exp(-xs[i] - ys[i]), sa2 = s_alpha_ * s_alpha_;
+    const double p0 = p0s[i], sa2 = s_alpha_ * s_alpha_;
     for (size_t b = 0; b < nb; ++b) {
       double disc = p0 * (std::min(edges_[b + 1] * edges_[b + 1], sa2) - std::min(edges_[b] * edges_[b], sa2)) / sa2;
       if (beams[i] != nullptr && !beams[i]->uniform) disc += p0 * beams[i]->delta_annuli[b];
       double v = (c[i][b + 1] - c[i][b] + disc) * (1 - pinc);
       for (size_t m = 0; m < nm; ++m) {
         v += ts[i][m] * info_[m].incoherent_per_A * bg_ann_[m][b];
-        coherent[b] += coh_w * xms[i][m] * coh_ann_[m][b];
+        coherent[b] += xcoh[i].empty() ? coh_w * xms[i][m] * coh_ann_[m][b] : (1 - pinc) * xcoh[i][m] * coh_ann_[m][b];
       }
       total[b] = std::max(v, 0.0);
       coherent[b] = std::min(coherent[b], total[b]);
@@ -619,6 +682,55 @@ std::vector<double> radial_lag_average(const RealField& a, size_t n) {
   std::vector<double> out(nr - 1, 0.0);
   for (size_t k = 0; k + 1 < nr; ++k) out[k] = wsum[k] > 0 ? sum[k] / wsum[k] : 0.0;
   return out;
+}
+
+/// Column classes (fast_model.hpp, physics 4c): the map's pixels grouped by their thickness vector rounded to
+/// `quantum` Å per material; per class the probe-intensity weight and the intensity-weighted mean thickness
+/// of each material. Classes below 1e-6 of the intensity are dropped (their share goes to the others), and
+/// every material's class thicknesses are rescaled so that Σ_c w_c t_c = out.mean_t (the probe average the
+/// caller set), which keeps the single-scattering (linear) terms exactly those of the probe-averaged column.
+/// One class left: none stored (the probe-averaged column is then exact).
+void column_classes(const std::vector<std::complex<double>>& probe, const ColumnMap& map, double quantum,
+                    BeamDistribution& out) {
+  const size_t npx = map.n * map.n, nm = map.t.size();
+  using Acc = std::map<std::vector<long>, std::pair<double, std::vector<double>>>;  // key → (Σw, Σ w t)
+  Acc acc;
+  std::vector<long> key(nm);
+  Acc::iterator last = acc.end();  // neighbouring pixels mostly share their class: skip the tree look-up
+  for (size_t i = 0; i < npx; ++i) {
+    const double w = std::norm(probe[i]);
+    if (!(w > 0)) continue;
+    for (size_t m = 0; m < nm; ++m) key[m] = std::lround(map.t[m][i] / quantum);
+    if (last == acc.end() || last->first != key) {
+      last = acc.try_emplace(key, 0.0, std::vector<double>(nm, 0.0)).first;
+    }
+    auto& a = last->second;
+    a.first += w;
+    for (size_t m = 0; m < nm; ++m) a.second[m] += w * map.t[m][i];
+  }
+  double wsum = 0;
+  for (const auto& [k, a] : acc) wsum += a.first;
+  std::vector<double> wt;
+  std::vector<std::vector<double>> tt;
+  for (const auto& [k, a] : acc) {
+    if (!(a.first > 1e-6 * wsum)) continue;
+    wt.push_back(a.first);
+    std::vector<double> t(nm);
+    for (size_t m = 0; m < nm; ++m) t[m] = a.second[m] / a.first;
+    tt.push_back(std::move(t));
+  }
+  if (wt.size() < 2) return;
+  double kept = 0;
+  for (double w : wt) kept += w;
+  for (double& w : wt) w /= kept;
+  for (size_t m = 0; m < nm; ++m) {
+    double mean = 0;
+    for (size_t c = 0; c < wt.size(); ++c) mean += wt[c] * tt[c][m];
+    const double f = mean > 0 ? out.mean_t[m] / mean : 0.0;
+    for (size_t c = 0; c < wt.size(); ++c) tt[c][m] = mean > 0 ? tt[c][m] * f : out.mean_t[m];
+  }
+  out.class_weight = std::move(wt);
+  out.class_t = std::move(tt);
 }
 
 /// Domain envelopes E_p(q) (fast_model.hpp, physics 4b) on the Hankel grid q for the wave ψ = P·o on the
@@ -773,6 +885,10 @@ BeamDistribution FastModel::beam(const ColumnMap& map) const {
     }
   }
   const bool any_varies = !constant;
+  if (params_.column_classes && any_varies) {
+    if (!mg.probe) mg = cached_grid(grid, map.probe_x_A, map.probe_y_A);
+    column_classes(*mg.probe, map, params_.column_class_A, out);
+  }
   if (out.uniform) {
     if (params_.domain_envelope && any_varies) {
       if (!mg.probe) mg = cached_grid(grid, map.probe_x_A, map.probe_y_A);

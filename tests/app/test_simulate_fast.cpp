@@ -53,6 +53,11 @@ fs::path setup(const std::string& name, const std::string& dose = "dose_e_per_A2
   return d;
 }
 
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 }  // namespace
 
 TEST(SimulateFastCli, ScanOverTwoPhaseSpecimen) {
@@ -122,11 +127,7 @@ TEST(SimulateFastCli, BadInputGivesClearErrors) {
   }
   {
     const fs::path d = setup("badmodel");
-    std::string text;
-    {
-      std::ifstream in(d / "sim.toml");
-      text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    }
+    std::string text = read_text(d / "sim.toml");
     const size_t at = text.find("incoherent = true\n");
     ASSERT_NE(at, std::string::npos);
     text.insert(at + 18, "incoherent_model = \"compton\"\n");
@@ -136,6 +137,25 @@ TEST(SimulateFastCli, BadInputGivesClearErrors) {
     EXPECT_NE(r.err.find("incoherent_model"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("compton"), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(d / "x.h5"));
+  }
+  {  // the column classes (an option): a zero quantum is an error naming the key; a valid one runs
+    const fs::path d = setup("classes");
+    std::string text = read_text(d / "sim.toml");
+    const size_t at = text.find("[fast]\n");
+    ASSERT_NE(at, std::string::npos);
+    std::string bad = text;
+    bad.insert(at + 7, "column_classes = true\ncolumn_class_A = 0.0\n");
+    write_file(d / "sim.toml", bad);
+    CliRun r = run({"simulate", "fast", (d / "sim.toml").string(), "-o", (d / "x.h5").string()});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("column_class_A"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(d / "x.h5"));
+    std::string good = text;
+    good.insert(at + 7, "column_classes = true\ncolumn_class_A = 10.0\n");
+    write_file(d / "sim.toml", good);
+    r = run({"simulate", "fast", (d / "sim.toml").string(), "-o", (d / "x.h5").string(), "--profiles"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(fs::exists(d / "x.h5"));
   }
   {
     const fs::path d = setup("badkey");

@@ -417,6 +417,19 @@ CaseResult compare(const std::string& label, const std::function<Structure(size_
     c.pearson_phi = pearson(ch_ms.damped, ch_fast.damped);
     c.pearson_phi_undamped = pearson(ch_ms.corrected, ch_fast.corrected);
     c.pearson_G = pearson(ch_ms.G, ch_fast.G);
+    if (map) {  // diagnostic: the same with the column classes (physics 4c) switched the other way
+      FastModelParams p2 = fp;
+      p2.column_classes = !fp.column_classes;
+      const FastModel fm2(mats, p2, det.model);
+      std::vector<double> f2;
+      fm2.mean_pattern(*map, f2);
+      const ChainOut ch2 = chain_phi(det, f2, comp);
+      std::printf("[%s t = %.1f nm] column_classes = %d: Pearson phi %.4f (default %.4f); band ratio ms/fast:", label.c_str(),
+                  c.t_A / 10, static_cast<int>(p2.column_classes), pearson(ch_ms.damped, ch2.damped), c.pearson_phi);
+      for (size_t b = 0; b + 1 < kBands.size(); ++b)
+        std::printf(" %.3f", det.band(f_ms, kBands[b], kBands[b + 1]) / det.band(f2, kBands[b], kBands[b + 1]));
+      std::printf("\n");
+    }
     {
       std::vector<double> lo_a, lo_b, hi_a, hi_b;
       for (size_t i = 0; i < ch_ms.s.size(); ++i) {

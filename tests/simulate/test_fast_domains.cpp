@@ -26,19 +26,9 @@ constexpr size_t kN = 256;
 constexpr double kPixel = 0.4;  // Å: a 102 Å window, 2.4 × the probe's λ/α
 constexpr double kT = 300;      // Å of each phase
 
-/// Material 0 for x < x₀, material 1 beyond; the probe centred on the interface x₀ = 51.0 Å (between the
-/// sample columns 127 and 128, so that both sides hold 128 columns).
-ColumnMap interface_map() {
-  ColumnMap m;
-  m.n = kN;
-  m.pixel_A = kPixel;
-  m.probe_x_A = 127.5 * kPixel;
-  m.probe_y_A = 128 * kPixel;
-  m.t.assign(2, std::vector<double>(kN * kN, 0.0));
-  for (size_t i = 0; i < kN; ++i)
-    for (size_t j = 0; j < kN; ++j) m.t[j < 128 ? 0 : 1][i * kN + j] = kT;
-  return m;
-}
+/// Material 0 for x < x₀, material 1 beyond, kT Å each; the probe centred on the interface (the fixture's map:
+/// kN × kN pixels of kPixel).
+ColumnMap interface_map() { return test_fixtures::interface_map(kT, kT); }
 
 FastModelParams params_without_mip() {
   FastModelParams p = test_fixtures::fast_test_params();
@@ -143,6 +133,7 @@ TEST(FastDomains, EnvelopeOfAStraightInterface) {
 TEST(FastDomains, EnvelopeRedistributesAndSwitchesOff) {
   FastModelParams on = params_without_mip(), off = params_without_mip();
   off.domain_envelope = false;
+  on.column_classes = off.column_classes = false;  // the envelope alone (classes: test_fast_column_classes.cpp)
   const FastModel fm_on(test_fixtures::fast_test_materials(), on, wide_detector());
   const FastModel fm_off(test_fixtures::fast_test_materials(), off, wide_detector());
   const ColumnMap map = interface_map();

@@ -72,11 +72,12 @@ TEST(FastMip, UniformMapIsTheDiscPathBitForBit) {
   fm.profile_expected(t, 7, 3, f1);
   fm.profile_expected(map, 7, 3, f2);
   EXPECT_EQ(f1, f2);
-  // A step with the MIP and the domain envelope (physics 4b, test_fast_domains.cpp) switched off: the disc
-  // path at the thicknesses given as mean_t.
+  // A step with the MIP, the domain envelope (physics 4b, test_fast_domains.cpp) and the column classes
+  // (physics 4c, test_fast_column_classes.cpp) switched off: the disc path at the thicknesses given as mean_t.
   FastModelParams p = test_fixtures::fast_test_params();
   p.mean_inner_potential = false;
   p.domain_envelope = false;
+  p.column_classes = false;
   const DetectorModel det(test_fixtures::fast_test_detector(), electron_wavelength(200e3));
   const FastModel off(test_fixtures::fast_test_materials(), p, det);
   ColumnMap step = make_map(64, 1.0, 2, [](size_t k, double x, double) { return (x < 32) == (k == 0) ? 100.0 : 0.0; });
@@ -324,6 +325,18 @@ TEST(FastMip, DISABLED_TimingByHand) {
   t0 = std::chrono::steady_clock::now();
   for (int k = 0; k < reps; ++k) fm.pattern(b, 3, static_cast<uint64_t>(k), f);
   std::printf("pattern from the beam %.4f s\n", sec() / reps);
+  {  // the same with the column classes (physics 4c, an option), in the same run
+    FastModelParams p_off = test_fixtures::fast_test_params();
+    p_off.column_classes = true;
+    const FastModel fm_off(test_fixtures::fast_test_materials(), p_off, det);
+    t0 = std::chrono::steady_clock::now();
+    BeamDistribution bo;
+    for (int k = 0; k < reps; ++k) bo = fm_off.beam(map);
+    std::printf("beam with column classes %.4f s (%zu classes)\n", sec() / reps, bo.class_weight.size());
+    t0 = std::chrono::steady_clock::now();
+    for (int k = 0; k < reps; ++k) fm_off.pattern(bo, 3, static_cast<uint64_t>(k), f);
+    std::printf("pattern from the beam with column classes %.4f s\n", sec() / reps);
+  }
   std::vector<std::vector<double>> fr;
   t0 = std::chrono::steady_clock::now();
   for (int k = 0; k < reps; ++k) src.compute(0, 1, 400, 400, fr);

@@ -76,6 +76,22 @@ TEST(SweepCriteria, MixedComponentsFailTheSpectraCriterion) {
   EXPECT_FALSE(v.spectra_ok) << v.summary;
   EXPECT_FALSE(v.success);
   EXPECT_NE(v.summary.find("component spectra"), std::string::npos);
+  // The components are a rotation-and-scaling of the references themselves: the subspace holds both exactly,
+  // so the failure is the unmixing's (the rotation), not the data's.
+  ASSERT_EQ(v.subspace_pearson.size(), 2u);
+  EXPECT_NEAR(v.subspace_pearson[0], 1.0, 1e-12);
+  EXPECT_NEAR(v.subspace_pearson[1], 1.0, 1e-12);
+  ASSERT_EQ(v.reference_pearson.size(), 4u);
+  EXPECT_NEAR(v.reference_pearson[0], 1.0, 1e-12);
+  EXPECT_NEAR(v.reference_pearson[1], v.reference_pearson[2], 1e-15);
+  EXPECT_NEAR(v.reference_pearson[1], pearson(c.in.r, c.in.references[0], c.in.references[1], {1.5, 10.0}), 1e-14);
+  // One component only: its own phase at most, the other phase's ceiling is what that component shares with it.
+  Case one = make_case(0.0, 0.05, 2);
+  one.in.components.pop_back();
+  one.in.loadings.pop_back();
+  const UnmixingVerdict v1 = evaluate_unmixing(one.in);
+  EXPECT_NEAR(v1.subspace_pearson[1], 1.0, 1e-12);
+  EXPECT_NEAR(v1.subspace_pearson[0], std::fabs(v1.reference_pearson[1]), 1e-12);
 }
 
 TEST(SweepCriteria, NoisyMapsFailTheMapCriterion) {

@@ -38,6 +38,55 @@ double pearson(const std::vector<double>& x, const std::vector<double>& y1, cons
   return c / std::sqrt(v1 * v2);
 }
 
+double subspace_pearson(const std::vector<double>& x, const std::vector<std::vector<double>>& basis,
+                        const std::vector<double>& y, Window w) {
+  check_sizes(x, y, y);
+  std::vector<size_t> idx;
+  for (size_t i = 0; i < x.size(); ++i)
+    if (in(w, x[i])) idx.push_back(i);
+  if (idx.size() < 2) throw std::invalid_argument("subspace Pearson needs at least two points in the window");
+  const auto n = static_cast<double>(idx.size());
+  auto centred = [&](const std::vector<double>& v) {
+    double m = 0;
+    for (size_t i : idx) m += v[i];
+    m /= n;
+    std::vector<double> c;
+    c.reserve(idx.size());
+    for (size_t i : idx) c.push_back(v[i] - m);
+    return c;
+  };
+  auto dot = [](const std::vector<double>& a, const std::vector<double>& b) {
+    double s = 0;
+    for (size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
+    return s;
+  };
+  const std::vector<double> yc = centred(y);
+  const double yy = dot(yc, yc);
+  if (!(yy > 0)) throw std::invalid_argument("subspace Pearson of a constant curve is undefined");
+  // Modified Gram–Schmidt, twice per vector (Giraud et al., Numer. Math. 101 (2005) 87: "twice is enough").
+  std::vector<std::vector<double>> q;
+  for (const std::vector<double>& b : basis) {
+    check_sizes(x, b, b);
+    std::vector<double> v = centred(b);
+    const double v0 = std::sqrt(dot(v, v));
+    double scale = 0;
+    for (size_t i : idx) scale = std::max(scale, std::fabs(b[i]));
+    if (!(v0 > 1e-12 * scale * std::sqrt(n))) continue;  // constant over the window (up to rounding)
+    for (int pass = 0; pass < 2; ++pass)
+      for (const std::vector<double>& u : q) {
+        const double a = dot(u, v);
+        for (size_t i = 0; i < v.size(); ++i) v[i] -= a * u[i];
+      }
+    const double nv = std::sqrt(dot(v, v));
+    if (!(nv > 1e-10 * v0)) continue;  // constant, or in the span of the others
+    for (double& e : v) e /= nv;
+    q.push_back(std::move(v));
+  }
+  double proj = 0;
+  for (const std::vector<double>& u : q) proj += dot(u, yc) * dot(u, yc);
+  return std::min(1.0, std::sqrt(proj / yy));
+}
+
 double rms_difference(const std::vector<double>& x, const std::vector<double>& y1, const std::vector<double>& y2,
                       Window w) {
   check_sizes(x, y1, y2);

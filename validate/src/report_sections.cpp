@@ -224,11 +224,28 @@ void add_unmixing_section(ReportWriter& w, const UnmixingInput& in, const Unmixi
   for (std::size_t p = 0; p < in.references.size(); ++p)
     rows.push_back({in.phase_names[p], std::to_string(v.component_of_phase[p] + 1), fmt(v.phase_pearson[p], "%.4f"),
                     p < v.classification.per_phase_accuracy.size() ? fmt(v.classification.per_phase_accuracy[p], "%.4f") : "nan",
-                    p < v.map_truth_correlation.size() ? fmt(v.map_truth_correlation[p], "%.4f") : "nan"});
+                    p < v.map_truth_correlation.size() ? fmt(v.map_truth_correlation[p], "%.4f") : "nan",
+                    p < v.subspace_pearson.size() ? fmt(v.subspace_pearson[p], "%.4f") : "nan"});
   w.table("unmixing_phases", "Matched components per phase (Pearson over " + fmt(c.window.lo, "%.1f") + "-" +
                                  fmt(c.window.hi, "%.1f") + " A; accuracy outside " + fmt(c.exclusion_distance, "%.0f") +
-                                 " A of an interface)",
-          {"phase", "component", "Pearson", "accuracy", "loading-truth map r"}, rows);
+                                 " A of an interface; subspace ceiling: the best Pearson any linear combination of the " +
+                                 std::to_string(in.components.size()) +
+                                 " components reaches, i.e. what no rotation of the same PCA subspace can beat)",
+          {"phase", "component", "Pearson", "accuracy", "loading-truth map r", "subspace ceiling"}, rows);
+  if (v.reference_pearson.size() == in.references.size() * in.references.size() && in.references.size() > 1) {
+    std::vector<std::vector<std::string>> rr;
+    for (std::size_t p = 0; p < in.references.size(); ++p) {
+      std::vector<std::string> row{in.phase_names[p]};
+      for (std::size_t q = 0; q < in.references.size(); ++q)
+        row.push_back(fmt(v.reference_pearson[p * in.references.size() + q], "%.4f"));
+      rr.push_back(std::move(row));
+    }
+    std::vector<std::string> head{"reference"};
+    for (const std::string& n : in.phase_names) head.push_back(n);
+    w.table("reference_correlation", "Pearson between the reference ePDFs over the same window (ICA returns uncorrelated "
+                                     "sources: strongly correlated references cannot all be matched)",
+            head, rr);
+  }
   w.table("unmixing_verdict", "Unmixing criterion (docs/validation.md)",
           {"success", "spectra_ok", "maps_ok", "accuracy", "pixels_scored", "excluded_interface", "excluded_no_phase",
            "min_pearson", "min_accuracy", "exclusion_A"},

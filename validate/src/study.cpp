@@ -804,7 +804,10 @@ StudyResult run_study(const StudyConfig& config) {
   {
     std::string m;
     for (std::size_t p = 0; p < np; ++p)
-      m += (p ? "; " : "") + sp.phase_name(p) + " r = " + fixed(d0.verdict.phase_pearson.size() > p ? d0.verdict.phase_pearson[p] : kNaN, 3);
+      m += (p ? "; " : "") + sp.phase_name(p) + " r = " + fixed(d0.verdict.phase_pearson.size() > p ? d0.verdict.phase_pearson[p] : kNaN, 3) +
+           " (ceiling of the PCA subspace " + fixed(d0.verdict.subspace_pearson.size() > p ? d0.verdict.subspace_pearson[p] : kNaN, 3) + ")";
+    if (np == 2 && d0.verdict.reference_pearson.size() == 4)
+      m += "; references correlated " + fixed(d0.verdict.reference_pearson[1], 2);
     res.checks.push_back({"ICA components match the right phases (Pearson >= 0.9 over 1.5–10 Å vs the kinematic ePDF at the chain's resolution)", m,
                           d0.verdict.spectra_ok});
   }
@@ -978,6 +981,8 @@ StudyResult run_study(const StudyConfig& config) {
       h.dataset(g + "/predicted_labels", pred, "1");
       h.dataset(g + "/truth_thickness", ds.truth_thickness, "Å");
       h.dataset(g + "/phase_pearson", ds.verdict.phase_pearson, "1");
+      h.dataset(g + "/subspace_pearson", ds.verdict.subspace_pearson, "1");
+      h.dataset(g + "/reference_pearson", ds.verdict.reference_pearson, "1");
       for (const PhaseStudy& ph : ds.phases) {
         if (ph.r.empty()) continue;
         const std::string pg = g + "/" + report_tag(ph.name);

@@ -153,7 +153,7 @@ class SweepEngine {
     res.pixels = rows.size();
     if (rows.size() < 3) {
       res.summary = "fewer than 3 pixels reduced (" + std::to_string(failed) + " failed)";
-      res.min_pearson = res.accuracy = kNaN;
+      res.min_pearson = res.min_subspace_pearson = res.accuracy = kNaN;
       res.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
       return res;
     }
@@ -172,7 +172,7 @@ class SweepEngine {
       dec = decompose(X, dopt);
     } catch (const std::invalid_argument& e) {
       res.summary = std::string("decomposition failed: ") + e.what();
-      res.min_pearson = res.accuracy = kNaN;
+      res.min_pearson = res.min_subspace_pearson = res.accuracy = kNaN;
       res.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
       return res;
     }
@@ -220,10 +220,13 @@ class SweepEngine {
       res.accuracy = v.classification.accuracy;
       res.min_pearson = 1;
       for (double x : v.phase_pearson) res.min_pearson = std::isfinite(x) ? std::min(res.min_pearson, x) : kNaN;
+      res.min_subspace_pearson = 1;
+      for (double x : v.subspace_pearson)
+        res.min_subspace_pearson = std::isfinite(x) ? std::min(res.min_subspace_pearson, x) : kNaN;
       res.summary = v.summary;
     } catch (const std::invalid_argument& e) {
       res.summary = std::string("evaluation failed: ") + e.what();
-      res.min_pearson = res.accuracy = kNaN;
+      res.min_pearson = res.min_subspace_pearson = res.accuracy = kNaN;
     }
     res.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     return res;
@@ -494,7 +497,7 @@ SweepResult run_sweep(const SweepConfig& config) {
       pear.push_back(std::isfinite(p.min_pearson) ? std::max(0.0, p.min_pearson) : 0.0);
       succ.push_back(p.success ? 1.0 : 0.0);
       rows.push_back({fmt(p.point.dose), fmt(p.point.thickness_A / 10), fmt(p.point.domain_ratio), std::to_string(p.point.n_phases),
-                      std::to_string(p.pca_components), std::to_string(p.components_used), fmt(p.min_pearson), fmt(p.accuracy), p.success ? "yes" : "no",
+                      std::to_string(p.pca_components), std::to_string(p.components_used), fmt(p.min_pearson), fmt(p.min_subspace_pearson), fmt(p.accuracy), p.success ? "yes" : "no",
                       fmt(p.seconds, 3), p.summary});
     }
     const bool xlog = mr.map.x != SweepAxis::PhaseCount, ylog = mr.map.y != SweepAxis::PhaseCount;
@@ -505,7 +508,7 @@ SweepResult run_sweep(const SweepConfig& config) {
                        sweep_axis_label(mr.map.x), mr.map.xs, xlog, sweep_axis_label(mr.map.y), mr.map.ys, ylog, pear,
                        "min Pearson", succ, 0, 1);
     w.table(tag, "Every point of map " + std::to_string(mi + 1),
-            {"dose (e⁻/Å²)", "thickness (nm)", "domain/probe", "phases", "PCA count (automatic)", "ICA components", "min Pearson", "accuracy", "success",
+            {"dose (e⁻/Å²)", "thickness (nm)", "domain/probe", "phases", "PCA count (automatic)", "ICA components", "min Pearson", "min subspace ceiling", "accuracy", "success",
              "seconds", "summary"},
             rows);
     // Where it fails: for every y, the smallest x with success (the boundary).

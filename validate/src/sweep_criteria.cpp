@@ -29,6 +29,21 @@ UnmixingVerdict evaluate_unmixing(const UnmixingInput& in, const UnmixingCriteri
     v.component_of_phase[static_cast<std::size_t>(p)] = static_cast<int>(k);
     v.phase_pearson[static_cast<std::size_t>(p)] = v.match.correlation[k];
   }
+  v.subspace_pearson.assign(np, std::numeric_limits<double>::quiet_NaN());
+  v.reference_pearson.assign(np * np, std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t p = 0; p < np; ++p) {
+    try {
+      v.subspace_pearson[p] = subspace_pearson(in.r, in.components, in.references[p], c.window);
+    } catch (const std::invalid_argument&) {
+      // a constant reference over the window: undefined, left NaN (match_components reports it)
+    }
+    for (std::size_t q = 0; q < np; ++q) {
+      try {
+        v.reference_pearson[p * np + q] = pearson(in.r, in.references[p], in.references[q], c.window);
+      } catch (const std::invalid_argument&) {
+      }
+    }
+  }
   v.spectra_ok = true;
   for (double r : v.phase_pearson) v.spectra_ok = v.spectra_ok && !std::isnan(r) && r >= c.min_pearson;
 

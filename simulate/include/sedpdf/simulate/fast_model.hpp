@@ -118,6 +118,14 @@ struct FastModelParams {
   /// Phase-domain envelope E_p(q) of the single scattering at laterally inhomogeneous positions (physics 4b);
   /// false = every phase's pairs as in the bulk.
   bool domain_envelope = true;
+  /// Plural and inelastic scattering per column class at laterally inhomogeneous positions (physics 4c): the
+  /// probe intensity on the map is split into classes of equal thickness vector (each material's thickness
+  /// rounded to `column_class_A`), each electron is attenuated and plurally scattered by the column it
+  /// crosses, and the classes' distributions are summed with their intensity weights; false (the default:
+  /// closer to multislice for the side-by-side validation columns, docs/forward_models.md) = one class at
+  /// the probe-averaged thicknesses.
+  bool column_classes = false;
+  double column_class_A = 20;   ///< Å: thickness quantum of the column classes (> 0)
   double mip_tolerance_rad = 1e-3;  ///< rad: phase range (max − min of φ) below which a map counts as uniform
   double mip_window_A = 0;      ///< Å: side of the map FastPatternSource samples; 0 = 4 probe diameters
   double mip_pixel_A = 0.5;     ///< Å: its pixel (Nyquist 1/(2·pixel) = 1 Å⁻¹ at 0.5 Å)
@@ -166,6 +174,10 @@ struct BeamDistribution {
   /// Per material: the domain envelope E_p(q) on the Hankel grid (physics 4b); empty = none (uniform map,
   /// or domain_envelope off), and an empty entry = 1 for that material (its map is constant).
   std::vector<std::vector<double>> pair_envelope;
+  /// Column classes (physics 4c): probe-intensity weight (Σ = 1) and thickness per material (Å) of each;
+  /// Σ_c w_c t_c = mean_t. Fewer than two = one class at mean_t (uniform maps, column_classes off).
+  std::vector<double> class_weight;
+  std::vector<std::vector<double>> class_t;
 };
 
 class FastModel {

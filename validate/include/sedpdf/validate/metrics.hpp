@@ -13,6 +13,14 @@ struct Window {
 /// Pearson correlation coefficient of y1 and y2 over the window.
 double pearson(const std::vector<double>& x, const std::vector<double>& y1, const std::vector<double>& y2,
                Window w = {});
+/// The largest Pearson correlation of y with any linear combination of the `basis` curves over the window:
+/// the multiple correlation coefficient R of the least-squares regression of y on the basis with an
+/// intercept, R = |P ỹ| / |ỹ| (ỹ, b̃ᵢ centred over the window; P the projector onto span{b̃ᵢ}). For unmixing:
+/// the best any rotation of k components (ICA, NMF, …) can reach against a reference; one basis curve gives
+/// |pearson|. Basis curves that are constant or dependent on the others over the window add nothing.
+/// Throws std::invalid_argument for size mismatches, fewer than two points in the window or a constant y.
+double subspace_pearson(const std::vector<double>& x, const std::vector<std::vector<double>>& basis,
+                        const std::vector<double>& y, Window w = {});
 /// Root-mean-square of y1 − y2 over the window.
 double rms_difference(const std::vector<double>& x, const std::vector<double>& y1, const std::vector<double>& y2,
                       Window w = {});

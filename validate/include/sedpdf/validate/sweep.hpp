@@ -97,6 +97,9 @@ struct SweepPointResult {
   int pca_components = 0;     ///< automatic count (parallel analysis; −1 when not evaluated)
   int components_used = 0;    ///< components given to ICA
   double min_pearson = 0;     ///< smallest per-phase Pearson of the matched components (NaN if unmatched)
+  /// smallest per-phase subspace ceiling (UnmixingVerdict::subspace_pearson): below the threshold the data
+  /// limit the spectra whatever the rotation; above it and min_pearson below, ICA's rotation does
+  double min_subspace_pearson = 0;
   double accuracy = 0;        ///< classification accuracy outside the interface bands
   std::size_t pixels = 0;     ///< binned pixels decomposed
   std::string summary;        ///< the criterion's one-line summary, or the error that stopped the point

@@ -46,6 +46,14 @@ struct UnmixingVerdict {
   /// per phase: Pearson of the matched, sign-corrected loading map with the truth fraction map (NaN when no
   /// fractions were given, the phase is unmatched or a map is constant). Reported, not part of the verdict.
   std::vector<double> map_truth_correlation;
+  /// per phase: the best Pearson ANY linear combination of the k components reaches against its reference over
+  /// the window (subspace_pearson) — the ceiling of every rotation (ICA, NMF …) of the same PCA subspace: when
+  /// it is below min_pearson the data, not the unmixing algorithm, limit the spectra. Reported, not part of
+  /// the verdict.
+  std::vector<double> subspace_pearson;
+  /// Pearson between the references over the window (np × np, row-major): correlated references cannot all
+  /// come out of ICA, whose sources are uncorrelated by construction. Reported.
+  std::vector<double> reference_pearson;
   LabelMap predicted;
   std::string summary;                  ///< one line with the numbers and the reason for a failure
 };
