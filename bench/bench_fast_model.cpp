@@ -1,7 +1,8 @@
 // Fast statistical forward model (issue 5): full 512² quad-Medipix3 patterns and azimuthal profiles per
 // second at 1 and 2 threads, for the project's default agZIF-62 and phosphate models (data/models), a
-// mixed column whose thickness changes with the position (no two positions alike). Numbers in
-// docs/performance.md, "Fast model".
+// mixed column whose thickness changes with the position (no two positions alike); and one
+// mean-inner-potential position with and without the column classes. Numbers in docs/performance.md,
+// "Fast model".
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
@@ -110,6 +111,55 @@ void BM_FastProfile(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * batch));
 }
 BENCHMARK(BM_FastProfile)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+/// One mean-inner-potential position (model item 4: the beam from the map, the domain envelope; argument 1:
+/// also the optional column classes, 4c): beam(map) + the speckled 512² fraction, one thread. The map is what
+/// FastPatternSource samples at an interface (4 probe diameters, 420² pixels): 60 nm of agZIF-62 beside 90 nm
+/// of the glass, the probe 5 Å off the edge-on interface.
+void BM_FastMipPosition(benchmark::State& state) {
+  const Setup& s = setup();
+  static std::unique_ptr<FastModel> with_classes;
+  const FastModel* fm = s.model.get();
+  if (state.range(0) == 1) {
+    if (!with_classes) {
+      FastModelParams p;  // as setup(), plus the classes
+      p.column_classes = true;
+      std::vector<FastMaterial> mats;
+      for (const char* name : {"agZIF62", "phosphate"}) {
+        FastMaterial m;
+        m.name = name;
+        m.model = read_structure(std::string(SEDPDF_REPO_DATA) + "/models/" + name + "_default.extxyz");
+        m.inelastic.plasmon_energy_eV = m.name == "agZIF62" ? 22 : 24;
+        mats.push_back(std::move(m));
+      }
+      with_classes = std::make_unique<FastModel>(mats, p, *s.det);
+    }
+    fm = with_classes.get();
+  }
+  ColumnMap map;
+  map.n = 420;
+  map.pixel_A = 200.0 / 420;
+  map.probe_x_A = 105;
+  map.probe_y_A = 100;
+  map.t.assign(2, std::vector<double>(map.n * map.n, 0.0));
+  for (size_t i = 0; i < map.n; ++i)
+    for (size_t j = 0; j < map.n; ++j) {
+      if ((static_cast<double>(j) + 0.5) * map.pixel_A < 100) map.t[0][i * map.n + j] = 600;
+      else map.t[1][i * map.n + j] = 900;
+    }
+  uint64_t pos = 0;
+  std::vector<double> f;
+  size_t classes = 0;
+  for (auto _ : state) {
+    const BeamDistribution b = fm->beam(map);
+    fm->pattern(b, 1, pos++, f);
+    classes = b.class_weight.size();
+    benchmark::DoNotOptimize(f.data());
+  }
+  state.counters["classes"] = static_cast<double>(classes);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_FastMipPosition)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 
