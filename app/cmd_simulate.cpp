@@ -40,21 +40,9 @@ void run_fast(const FastArgs& a, std::ostream& out) {
   const toml::node* fn = c.root.get("fast");
   if (fn && !fn->is_table()) throw InputError(a.config, 0, "fast", "must be a table [fast]");
   const TomlSection f(a.config, fn ? fn->as_table() : nullptr, "fast");
-  f.only({"profiles", "s_max_A-1", "ds_model_A-1", "pdf_r_max_A", "thermal_u_A2", "plural", "speckle", "speckle_modes",
-          "mean_inner_potential", "domain_envelope", "column_classes", "column_class_A"});
   FastModelParams fp;
   fp.probe = c.probe;
-  fp.s_max = f.positive("s_max_A-1", 6.0);
-  fp.ds_model = f.positive("ds_model_A-1", 0.0025);
-  fp.pdf_r_max = f.positive("pdf_r_max_A", 25.0);
-  fp.thermal_u_A2 = f.non_negative("thermal_u_A2", 0.0);
-  fp.plural = f.boolean("plural", true);
-  fp.speckle = f.boolean("speckle", true);
-  fp.speckle_modes = f.non_negative("speckle_modes", 0.0);
-  fp.mean_inner_potential = f.boolean("mean_inner_potential", true);
-  fp.domain_envelope = f.boolean("domain_envelope", true);
-  fp.column_classes = f.boolean("column_classes", false);
-  fp.column_class_A = f.positive("column_class_A", 20.0);
+  read_fast_section(f, fp, {"profiles"});
   fp.inelastic = c.inelastic;
   fp.threads = a.threads;
   const bool profiles = a.profiles || f.boolean("profiles", false);

@@ -167,14 +167,7 @@ SweepConfig load_sweep_config(const std::string& path) {
   c.chain.damping = Damping{Damping::Exp, x.non_negative("damping_pixel_b_A2", 1.0), 0.0};
   c.inelastic.plasmon = x.boolean("plasmon", true);
   c.inelastic.incoherent = x.boolean("incoherent", true);
-  {
-    const std::string model = x.string("incoherent_model", "hartree_fock");
-    try {
-      c.inelastic.incoherent_model = parse_incoherent_model(model);
-    } catch (const std::invalid_argument& e) {
-      x.fail("incoherent_model", e.what());
-    }
-  }
+  c.inelastic.incoherent_model = read_incoherent_model(x);
   c.fast.speckle = x.boolean("speckle", true);
   c.components_from_phases = x.boolean("components_from_phases", true);
 

@@ -100,19 +100,7 @@ StudyConfig load_run_config(const std::string& path) {
 
   // [fast] (as `sedpdf simulate fast`, without the profile-only switch)
   const TomlSection f = section(c, "fast");
-  f.only({"s_max_A-1", "ds_model_A-1", "pdf_r_max_A", "thermal_u_A2", "plural", "speckle", "speckle_modes",
-          "mean_inner_potential", "domain_envelope", "column_classes", "column_class_A"});
-  s.fast.s_max = f.positive("s_max_A-1", 6.0);
-  s.fast.ds_model = f.positive("ds_model_A-1", 0.0025);
-  s.fast.pdf_r_max = f.positive("pdf_r_max_A", 25.0);
-  s.fast.thermal_u_A2 = f.non_negative("thermal_u_A2", 0.0);
-  s.fast.plural = f.boolean("plural", true);
-  s.fast.speckle = f.boolean("speckle", true);
-  s.fast.speckle_modes = f.non_negative("speckle_modes", 0.0);
-  s.fast.mean_inner_potential = f.boolean("mean_inner_potential", true);
-  s.fast.domain_envelope = f.boolean("domain_envelope", true);
-  s.fast.column_classes = f.boolean("column_classes", false);
-  s.fast.column_class_A = f.positive("column_class_A", 20.0);
+  read_fast_section(f, s.fast);
 
   // [multislice] (windowed over the specimen; one output at the exit surface)
   const TomlSection m = section(c, "multislice");

@@ -121,6 +121,34 @@ void TomlSection::only(const std::vector<std::string>& allowed) const {
   }
 }
 
+void read_fast_section(const TomlSection& f, FastModelParams& p, const std::vector<std::string>& extra) {
+  std::vector<std::string> keys{"s_max_A-1", "ds_model_A-1", "pdf_r_max_A", "thermal_u_A2", "plural", "speckle",
+                                "speckle_modes", "mean_inner_potential", "domain_envelope", "column_classes",
+                                "column_class_A"};
+  keys.insert(keys.end(), extra.begin(), extra.end());
+  f.only(keys);
+  p.s_max = f.positive("s_max_A-1", 6.0);
+  p.ds_model = f.positive("ds_model_A-1", 0.0025);
+  p.pdf_r_max = f.positive("pdf_r_max_A", 25.0);
+  p.thermal_u_A2 = f.non_negative("thermal_u_A2", 0.0);
+  p.plural = f.boolean("plural", true);
+  p.speckle = f.boolean("speckle", true);
+  p.speckle_modes = f.non_negative("speckle_modes", 0.0);
+  p.mean_inner_potential = f.boolean("mean_inner_potential", true);
+  p.domain_envelope = f.boolean("domain_envelope", true);
+  p.column_classes = f.boolean("column_classes", false);
+  p.column_class_A = f.positive("column_class_A", 20.0);
+}
+
+IncoherentModel read_incoherent_model(const TomlSection& t) {
+  const std::string model = t.string("incoherent_model", "hartree_fock");
+  try {
+    return parse_incoherent_model(model);
+  } catch (const std::invalid_argument& e) {
+    t.fail("incoherent_model", e.what());
+  }
+}
+
 SimulateConfig load_simulate_config(const std::string& path, const std::vector<std::string>& own_sections,
                                     const std::vector<std::string>& other_sections) {
   SimulateConfig c;
@@ -264,14 +292,7 @@ SimulateConfig load_simulate_config(const std::string& path, const std::vector<s
     t.only({"plasmon", "incoherent", "incoherent_model", "cutoff_mrad", "collection_mrad", "phase"});
     c.inelastic.plasmon = t.boolean("plasmon", true);
     c.inelastic.incoherent = t.boolean("incoherent", true);
-    {
-      const std::string model = t.string("incoherent_model", "hartree_fock");
-      try {
-        c.inelastic.incoherent_model = parse_incoherent_model(model);
-      } catch (const std::invalid_argument& e) {
-        t.fail("incoherent_model", e.what());
-      }
-    }
+    c.inelastic.incoherent_model = read_incoherent_model(t);
     c.inelastic.cutoff_mrad = t.non_negative("cutoff_mrad", 0);
     c.inelastic.collection_mrad = t.positive("collection_mrad", 100);
     c.inelastic.energy_eV = c.probe.energy_keV * 1e3;

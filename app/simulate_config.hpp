@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sedpdf/simulate/detector_model.hpp"
+#include "sedpdf/simulate/fast_model.hpp"
 #include "sedpdf/simulate/inelastic.hpp"
 #include "sedpdf/simulate/probe.hpp"
 #include "sedpdf/simulate/scan.hpp"
@@ -75,6 +76,15 @@ class TomlSection {
   std::string file_, name_;
   const toml::table* t_;
 };
+
+/// The physics keys of a [fast] section (`sedpdf simulate fast` and `sedpdf run`; docs/forward_models.md)
+/// into `p`, each with its default; `extra` are further keys the caller reads itself (e.g. "profiles").
+/// Unknown keys fail naming the key and the file.
+void read_fast_section(const TomlSection& f, FastModelParams& p, const std::vector<std::string>& extra = {});
+
+/// The section's `incoherent_model` ("hartree_fock", the default, or "lenz"); an unknown value fails naming
+/// the key, the value and the file.
+IncoherentModel read_incoherent_model(const TomlSection& t);
 
 /// Reads a specimen configuration (the `sedpdf specimen build` format; defined in app/cmd_specimen.cpp).
 SpecimenSpec load_specimen_spec(const std::string& path);

@@ -23,21 +23,26 @@ struct Setup {
   double setup_s = 0;
 };
 
+/// The project's default agZIF-62 and phosphate models as fast-model materials.
+std::vector<FastMaterial> materials() {
+  FastMaterial a, b;
+  a.name = "agZIF62";
+  a.model = read_structure(std::string(SEDPDF_REPO_DATA) + "/models/agZIF62_default.extxyz");
+  a.inelastic.plasmon_energy_eV = 22;
+  b.name = "phosphate";
+  b.model = read_structure(std::string(SEDPDF_REPO_DATA) + "/models/phosphate_default.extxyz");
+  b.inelastic.plasmon_energy_eV = 24;
+  return {a, b};
+}
+
 Setup& setup() {
   static Setup s = [] {
     Setup x;
     DetectorSpec d;  // the 003 200 kV data set: quad Medipix3, 0.011 Å⁻¹/pixel, 10 e⁻/Å², 5.5 nm steps
     x.det = std::make_unique<DetectorModel>(d, electron_wavelength(200e3));
-    FastMaterial a, b;
-    a.name = "agZIF62";
-    a.model = read_structure(std::string(SEDPDF_REPO_DATA) + "/models/agZIF62_default.extxyz");
-    a.inelastic.plasmon_energy_eV = 22;
-    b.name = "phosphate";
-    b.model = read_structure(std::string(SEDPDF_REPO_DATA) + "/models/phosphate_default.extxyz");
-    b.inelastic.plasmon_energy_eV = 24;
     FastModelParams p;
     const double t0 = omp_get_wtime();
-    x.model = std::make_unique<FastModel>(std::vector<FastMaterial>{a, b}, p, *x.det);
+    x.model = std::make_unique<FastModel>(materials(), p, *x.det);
     x.setup_s = omp_get_wtime() - t0;
     return x;
   }();
@@ -124,15 +129,7 @@ void BM_FastMipPosition(benchmark::State& state) {
     if (!with_classes) {
       FastModelParams p;  // as setup(), plus the classes
       p.column_classes = true;
-      std::vector<FastMaterial> mats;
-      for (const char* name : {"agZIF62", "phosphate"}) {
-        FastMaterial m;
-        m.name = name;
-        m.model = read_structure(std::string(SEDPDF_REPO_DATA) + "/models/" + name + "_default.extxyz");
-        m.inelastic.plasmon_energy_eV = m.name == "agZIF62" ? 22 : 24;
-        mats.push_back(std::move(m));
-      }
-      with_classes = std::make_unique<FastModel>(mats, p, *s.det);
+      with_classes = std::make_unique<FastModel>(materials(), p, *s.det);
     }
     fm = with_classes.get();
   }
