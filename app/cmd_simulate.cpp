@@ -107,7 +107,8 @@ void run_fast(const FastArgs& a, std::ostream& out) {
     out << "  " << std::left << std::setw(14) << i.name << std::right << " ρ " << std::setprecision(4)
         << i.mass_density << " g/cm³, λ_el " << i.mfp_elastic_A / 10 << " nm, λ_pl " << i.mfp_plasmon_A / 10
         << " nm, incoherent (" << incoherent_model_name(c.inelastic.incoherent_model) << ") "
-        << i.incoherent_per_A * 1000 << " per 100 nm\n"
+        << i.incoherent_per_A * 1000 << " per 100 nm beyond θ_c; " << inelastic_join_name(c.inelastic.join)
+        << " join at " << i.handover_s << " Å⁻¹, " << i.inelastic_per_A * 1000 << " inelastic events per 100 nm\n"
         << std::setprecision(6);
   }
   out << "  set-up " << std::setprecision(3) << setup_s << " s\n" << std::setprecision(6);

@@ -137,7 +137,7 @@ SweepConfig load_sweep_config(const std::string& path) {
   const TomlSection x = section("experiment");
   x.only({"energy_keV", "alpha_mrad", "detector", "ds_per_pixel_A-1", "detector_size", "scan_size", "step_nm", "binning",
           "film_thickness_nm", "probe_diameter_nm", "truth_probe_fwhm_nm", "decompose_r_A", "damping_pixel_b_A2",
-          "plasmon", "incoherent", "incoherent_model", "speckle", "components_from_phases"});
+          "plasmon", "incoherent", "incoherent_model", "inelastic_join", "speckle", "components_from_phases"});
   c.probe.energy_keV = x.positive("energy_keV", 200);
   c.probe.alpha_mrad = x.positive("alpha_mrad", 0.6);
   c.detector.layout = x.string("detector", "quad_medipix3");
@@ -168,6 +168,7 @@ SweepConfig load_sweep_config(const std::string& path) {
   c.inelastic.plasmon = x.boolean("plasmon", true);
   c.inelastic.incoherent = x.boolean("incoherent", true);
   c.inelastic.incoherent_model = read_incoherent_model(x);
+  c.inelastic.join = read_inelastic_join(x, "inelastic_join");
   c.fast.speckle = x.boolean("speckle", true);
   c.components_from_phases = x.boolean("components_from_phases", true);
 

@@ -140,6 +140,15 @@ void read_fast_section(const TomlSection& f, FastModelParams& p, const std::vect
   p.column_class_A = f.positive("column_class_A", 20.0);
 }
 
+InelasticJoin read_inelastic_join(const TomlSection& t, const std::string& key) {
+  const std::string join = t.string(key, "continuous");
+  try {
+    return parse_inelastic_join(join);
+  } catch (const std::invalid_argument& e) {
+    t.fail(key, e.what());
+  }
+}
+
 IncoherentModel read_incoherent_model(const TomlSection& t) {
   const std::string model = t.string("incoherent_model", "hartree_fock");
   try {
@@ -289,10 +298,11 @@ SimulateConfig load_simulate_config(const std::string& path, const std::vector<s
   // [inelastic]
   {
     const TomlSection t = section("inelastic");
-    t.only({"plasmon", "incoherent", "incoherent_model", "cutoff_mrad", "collection_mrad", "phase"});
+    t.only({"plasmon", "incoherent", "incoherent_model", "join", "cutoff_mrad", "collection_mrad", "phase"});
     c.inelastic.plasmon = t.boolean("plasmon", true);
     c.inelastic.incoherent = t.boolean("incoherent", true);
     c.inelastic.incoherent_model = read_incoherent_model(t);
+    c.inelastic.join = read_inelastic_join(t, "join");
     c.inelastic.cutoff_mrad = t.non_negative("cutoff_mrad", 0);
     c.inelastic.collection_mrad = t.positive("collection_mrad", 100);
     c.inelastic.energy_eV = c.probe.energy_keV * 1e3;

@@ -86,6 +86,10 @@ void read_fast_section(const TomlSection& f, FastModelParams& p, const std::vect
 /// the key, the value and the file.
 IncoherentModel read_incoherent_model(const TomlSection& t);
 
+/// The section's key `key` ("continuous", the default, or "cutoff": how the plasmon and closure parts of the
+/// inelastic scattering are joined, simulate/inelastic.hpp); an unknown value fails naming key, value and file.
+InelasticJoin read_inelastic_join(const TomlSection& t, const std::string& key);
+
 /// Reads a specimen configuration (the `sedpdf specimen build` format; defined in app/cmd_specimen.cpp).
 SpecimenSpec load_specimen_spec(const std::string& path);
 

@@ -61,6 +61,20 @@ void BM_FastModelSetup(benchmark::State& state) {
 }
 BENCHMARK(BM_FastModelSetup)->Iterations(1)->Unit(benchmark::kMillisecond);
 
+// Building the model with the continuous inelastic join (Arg 0: the closure tail's Hankel transform on its own
+// grid) against the cutoff join (Arg 1), same detector and materials (read once).
+void BM_FastModelBuild(benchmark::State& state) {
+  static const std::vector<FastMaterial> mats = materials();
+  const DetectorModel& det = *setup().det;
+  FastModelParams p;
+  p.inelastic.join = state.range(0) == 0 ? InelasticJoin::Continuous : InelasticJoin::Cutoff;
+  for (auto _ : state) {
+    FastModel m(mats, p, det);
+    benchmark::DoNotOptimize(&m);
+  }
+}
+BENCHMARK(BM_FastModelBuild)->Arg(0)->Arg(1)->Iterations(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 /// Full patterns: speckled fraction → expected counts → Poisson counts, positions in parallel.
 void BM_FastPattern512(benchmark::State& state) {
   const Setup& s = setup();

@@ -147,6 +147,16 @@ FastModel::FastModel(std::vector<FastMaterial> materials, const FastModelParams&
     for (const CompositionEntry& c : m.model.composition()) im.composition.emplace_back(c.element, c.fraction);
     inf.mfp_plasmon_A = plasmon_mfp(im, params_.inelastic);
     inf.incoherent_per_A = incoherent_probability_per_A(im, params_.inelastic);
+    if (params_.inelastic.join == InelasticJoin::Continuous) {
+      const InelasticEvents ev = inelastic_events(im, params_.inelastic);
+      inf.inelastic_per_A = ev.total_per_A();
+      inf.handover_s = ev.s_x;
+      events_.push_back(ev);
+    } else {
+      inf.inelastic_per_A = params_.inelastic.plasmon ? 1 / inf.mfp_plasmon_A : 0.0;
+      inf.background_per_A = params_.inelastic.incoherent ? inf.incoherent_per_A : 0.0;
+      inf.handover_s = inelastic_events(im, params_.inelastic).s_c;
+    }
     params_.inelastic.materials.push_back(im);
     info_.push_back(std::move(inf));
   }
@@ -300,7 +310,40 @@ FastModel::FastModel(std::vector<FastMaterial> materials, const FastModelParams&
       pair_hat_[m][j] = 2 * kPi * h * accp[m] + kPi * h * h * ppair[m][0] / 6;
     }
   }
-  if (params_.inelastic.plasmon) {
+  if (params_.inelastic.join == InelasticJoin::Continuous) {
+    // Joint kernel: K̂ = [r_L K̂_L(q; s_E, s_x) + ∫_{s_x}^{s_t} D(s) J₀(2πqs) 2πs ds] / (r_L + r_tail), the
+    // closure tail D on its own Simpson grid from s_x (its edge is not a node of the model grid) to s_t, the
+    // model's reach; K̂(0) < 1 is what leaves the grid (lost, like the elastic scattering beyond s_t).
+    const double s_t = std::max(params.s_max, edges_.back());
+    for (size_t m = 0; m < nm; ++m) {
+      const InelasticEvents& ev = events_[m];
+      const double rate = ev.total_per_A();
+      if (!(rate > 0)) continue;
+      const InelasticMaterial& im = params_.inelastic.materials[m];
+      std::vector<double> ts, tw;  // tail nodes s and Simpson weights × D(s) 2πs
+      if (ev.tail_per_A > 0 && s_t > ev.s_x) {
+        size_t n = std::max<size_t>(2000, static_cast<size_t>(16 * q_.back() * (s_t - ev.s_x)));
+        n += n % 2;
+        const double hs = (s_t - ev.s_x) / static_cast<double>(n);
+        ts.resize(n + 1);
+        tw.resize(n + 1);
+        for (size_t k = 0; k <= n; ++k) {
+          ts[k] = ev.s_x + hs * static_cast<double>(k);
+          const double w = (k == 0 || k == n) ? 1.0 : (k % 2 ? 4.0 : 2.0);
+          tw[k] = w * hs / 3 * joint_density(ev, im, params_.inelastic, std::max(ts[k], ev.s_x * (1 + 1e-12))) * 2 * kPi * ts[k];
+        }
+      }
+      std::vector<double>& kh = k_hat_[m];
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 8)
+      for (long jl = 0; jl < static_cast<long>(nq); ++jl) {
+        const size_t j = static_cast<size_t>(jl);
+        double tail = 0;
+        for (size_t k = 0; k < ts.size(); ++k) tail += tw[k] * detail::bessel_j0(2 * kPi * q_[j] * ts[k]);
+        const double core = ev.lorentz_per_A > 0 ? ev.lorentz_per_A * plasmon_kernel_hankel(q_[j], ev.s_E, ev.s_x) : 0.0;
+        kh[j] = (core + tail) / rate;
+      }
+    }
+  } else if (params_.inelastic.plasmon) {
     for (size_t m = 0; m < nm; ++m) {
       const InelasticMaterial& im = params_.inelastic.materials[m];
       const double sE = characteristic_angle(im.plasmon_energy_eV, energy) / lambda_;
@@ -327,11 +370,11 @@ FastModel::FastModel(std::vector<FastMaterial> materials, const FastModelParams&
         if (i + 1 < s.size()) dc = (1 - (u - static_cast<double>(i))) * info_[m].d_coherent[i] + (u - static_cast<double>(i)) * info_[m].d_coherent[i + 1];
         const double ring = 2 * kPi * sm * aw / 4;
         c += dc * ring;
-        if (params_.inelastic.incoherent)
+        if (info_[m].background_per_A > 0)
           bg += incoherent_background_density(params_.inelastic.materials[m], params_.inelastic, sm) * ring;
       }
       coh_ann_[m][b] = c * info_[m].mfp_elastic_A;
-      bg_ann_[m][b] = info_[m].incoherent_per_A > 0 ? bg / info_[m].incoherent_per_A : 0.0;
+      bg_ann_[m][b] = info_[m].background_per_A > 0 ? bg / info_[m].background_per_A : 0.0;
     }
 }
 
@@ -366,10 +409,10 @@ void FastModel::annuli_core(const std::vector<std::vector<double>>& ts, const st
     for (size_t m = 0; m < nm; ++m) {
       if (!(std::isfinite(t[m]) && t[m] >= 0)) throw std::invalid_argument("fast model: thickness " + format_number(t[m]) + " Å must be >= 0");
       xm[m] = t[m] / info_[m].mfp_elastic_A;
-      ym[m] = params_.inelastic.plasmon ? t[m] / info_[m].mfp_plasmon_A : 0.0;
+      ym[m] = t[m] * info_[m].inelastic_per_A;
       x += xm[m];
       y += ym[m];
-      if (params_.inelastic.incoherent) pinc += t[m] * info_[m].incoherent_per_A;
+      pinc += t[m] * info_[m].background_per_A;
     }
     if (pinc >= 1)
       throw std::invalid_argument("fast model: incoherent scattering probability " + format_number(pinc) + " >= 1 at this thickness");
@@ -404,10 +447,10 @@ void FastModel::annuli_core(const std::vector<std::vector<double>>& ts, const st
           const double tc = bd->class_t[c][m];
           if (!(std::isfinite(tc) && tc >= 0)) throw std::invalid_argument("fast model: column class thickness " + format_number(tc) + " Å must be >= 0");
           a[m] = tc / info_[m].mfp_elastic_A;
-          b[m] = params_.inelastic.plasmon ? tc / info_[m].mfp_plasmon_A : 0.0;
+          b[m] = tc * info_[m].inelastic_per_A;
           xc += a[m];
           yc += b[m];
-          if (params_.inelastic.incoherent) pc += tc * info_[m].incoherent_per_A;
+          pc += tc * info_[m].background_per_A;
         }
         if (pc >= 1)
           throw std::invalid_argument("fast model: incoherent scattering probability " + format_number(pc) + " >= 1 in a column class");
@@ -531,7 +574,7 @@ void FastModel::annuli_core(const std::vector<std::vector<double>>& ts, const st
       if (beams[i] != nullptr && !beams[i]->uniform) disc += p0 * beams[i]->delta_annuli[b];
       double v = (c[i][b + 1] - c[i][b] + disc) * (1 - pinc);
       for (size_t m = 0; m < nm; ++m) {
-        v += ts[i][m] * info_[m].incoherent_per_A * bg_ann_[m][b];
+        v += ts[i][m] * info_[m].background_per_A * bg_ann_[m][b];
         coherent[b] += xcoh[i].empty() ? coh_w * xms[i][m] * coh_ann_[m][b] : (1 - pinc) * xcoh[i][m] * coh_ann_[m][b];
       }
       total[b] = std::max(v, 0.0);

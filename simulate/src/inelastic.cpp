@@ -188,6 +188,14 @@ double plasmon_kernel_hankel(double q, double s_E, double s_c) {
   return simpson(f, u0, u1, n) / (u1 - u0);
 }
 
+std::string inelastic_join_name(InelasticJoin j) { return j == InelasticJoin::Cutoff ? "cutoff" : "continuous"; }
+
+InelasticJoin parse_inelastic_join(const std::string& name) {
+  if (name == "continuous") return InelasticJoin::Continuous;
+  if (name == "cutoff") return InelasticJoin::Cutoff;
+  throw std::invalid_argument("unknown inelastic join '" + name + "' (expected continuous or cutoff)");
+}
+
 std::string incoherent_model_name(IncoherentModel m) {
   return m == IncoherentModel::Lenz ? "lenz" : "hartree_fock";
 }
@@ -293,14 +301,80 @@ void check_material(const InelasticMaterial& m) {
 constexpr double kThetaMax = 0.5;  // rad: upper limit of the background integral (beyond any detector)
 }  // namespace
 
-double incoherent_background_density(const InelasticMaterial& m, const InelasticParams& p, double s) {
+double closure_density(const InelasticMaterial& m, const InelasticParams& p, double s) {
   check_material(m);
   const double lambda = electron_wavelength(p.energy_eV);
   const double theta = lambda * s;
-  if (theta <= material_cutoff(m, p)) return 0;
   double dcs = 0;
   for (const auto& [e, c] : m.composition) dcs += c * incoherent_dcs(p.incoherent_model, e.z(), theta, p.energy_eV);
   return m.number_density * dcs * lambda * lambda;  // per Å⁻² per Å of thickness (dΩ = λ² d²s)
+}
+
+double incoherent_background_density(const InelasticMaterial& m, const InelasticParams& p, double s) {
+  check_material(m);
+  if (electron_wavelength(p.energy_eV) * s <= material_cutoff(m, p)) return 0;
+  return closure_density(m, p, s);
+}
+
+double plasmon_density(const InelasticMaterial& m, const InelasticParams& p, double s) {
+  const Resolved r = resolve(m, p);
+  return 1.0 / (r.mfp * kPi * std::log1p(r.s_c * r.s_c / (r.s_E * r.s_E)) * (s * s + r.s_E * r.s_E));
+}
+
+InelasticEvents inelastic_events(const InelasticMaterial& m, const InelasticParams& p) {
+  InelasticEvents e;
+  const Resolved r = resolve(m, p);
+  e.s_E = r.s_E;
+  e.s_c = r.s_c;
+  e.s_x = r.s_c;
+  if (p.plasmon && p.incoherent) {
+    // Crossing of the Lorentzian and the closure density nearest s_c: step geometrically away from s_c on the
+    // side where the Lorentzian is the larger (below s_c) or the smaller (above), then bisect.
+    const double norm = 1.0 / (r.mfp * kPi * std::log1p(r.s_c * r.s_c / (r.s_E * r.s_E)));
+    auto g = [&](double s) { return norm / (s * s + r.s_E * r.s_E) - closure_density(m, p, s); };
+    const double g_c = g(r.s_c);
+    if (g_c == 0) {
+      e.crossing = true;
+    } else {
+      const double factor = g_c > 0 ? 1 / 1.02 : 1.02;
+      double a = r.s_c, b = r.s_c;
+      for (int k = 0; k < 400; ++k) {
+        b = a * factor;
+        if ((g(b) > 0) != (g_c > 0)) {
+          e.crossing = true;
+          break;
+        }
+        a = b;
+        if (b < 1e-3 * r.s_c || b > 10 * r.s_c) break;
+      }
+      if (e.crossing) {
+        for (int k = 0; k < 80; ++k) {
+          const double mid = 0.5 * (a + b);
+          if ((g(mid) > 0) == (g_c > 0)) a = mid;
+          else b = mid;
+        }
+        e.s_x = 0.5 * (a + b);
+      }
+    }
+  }
+  if (p.plasmon)
+    e.lorentz_per_A = std::log1p(e.s_x * e.s_x / (r.s_E * r.s_E)) / std::log1p(r.s_c * r.s_c / (r.s_E * r.s_E)) / r.mfp;
+  if (p.incoherent) {
+    check_material(m);
+    const double lambda = electron_wavelength(p.energy_eV);
+    const double tx = e.s_x * lambda;
+    double sigma = 0;
+    if (tx < kThetaMax)
+      for (const auto& [el, c] : m.composition) sigma += c * incoherent_cross_section(p.incoherent_model, el.z(), p.energy_eV, tx, kThetaMax);
+    e.tail_per_A = m.number_density * sigma;
+  }
+  return e;
+}
+
+double joint_density(const InelasticEvents& e, const InelasticMaterial& m, const InelasticParams& p, double s) {
+  if (s <= e.s_x) return e.lorentz_per_A > 0 ? plasmon_density(m, p, s) : 0.0;
+  if (e.tail_per_A > 0 && electron_wavelength(p.energy_eV) * s < kThetaMax) return closure_density(m, p, s);
+  return 0.0;
 }
 
 double incoherent_probability_per_A(const InelasticMaterial& m, const InelasticParams& p) {
@@ -311,6 +385,107 @@ double incoherent_probability_per_A(const InelasticMaterial& m, const InelasticP
     sigma += c * incoherent_cross_section(p.incoherent_model, e.z(), p.energy_eV, tc, kThetaMax);
   return m.number_density * sigma;
 }
+
+namespace {
+
+/// Continuous join on a grid: every event redistributes the current pattern with the joint kernel
+/// (Lorentzian to s_x, closure beyond), transfer function exp(Σ_p y_p (K̂_p − 1)), y_p = t_p × rate_p.
+void apply_joint_events(const InelasticParams& params, const std::vector<double>& thickness_A,
+                        const ReciprocalGrid& grid, std::vector<double>& intensity) {
+  const size_t ny = grid.ny, nx = grid.nx;
+  std::vector<size_t> used;
+  std::vector<InelasticEvents> ev(params.materials.size());
+  double ysum = 0;
+  size_t reach_core = 0;
+  for (size_t p = 0; p < params.materials.size(); ++p) {
+    if (!(thickness_A[p] > 0)) continue;
+    ev[p] = inelastic_events(params.materials[p], params);
+    if (!(ev[p].total_per_A() > 0)) continue;
+    used.push_back(p);
+    ysum += thickness_A[p] * ev[p].total_per_A();
+    reach_core = std::max(reach_core, static_cast<size_t>(std::ceil(ev[p].s_x / grid.ds)) + 1);
+  }
+  if (used.empty()) return;
+  // The closure tail reaches every pixel: its kernel spans the largest distance from the beam to a grid corner.
+  const double rmax_px = std::hypot(std::max(grid.centre_x, static_cast<double>(nx) - grid.centre_x),
+                                    std::max(grid.centre_y, static_cast<double>(ny) - grid.centre_y)) + 1;
+  bool tail = false;
+  for (size_t p : used) tail |= ev[p].tail_per_A > 0;
+  const size_t R = tail ? std::max(reach_core, static_cast<size_t>(std::ceil(rmax_px))) : reach_core;
+  // Padding: the core's plural events as in the cutoff join (≲ 3 kernel radii on either side); one tail radius
+  // (a single convolution with a kernel of radius R does not wrap into the grid when P ≥ n + R; plural tail
+  // events, ≲ (t/λ_tail)²/2 ≈ 10⁻³ of the electrons, may wrap and are not followed further).
+  const size_t core = reach_core * std::min<size_t>(3, std::max<size_t>(1, poisson_terms(ysum, 1e-3)));
+  const size_t Py = detail::next_pow2(std::max(ny + 2 * core, ny + R)), Px = detail::next_pow2(std::max(nx + 2 * core, nx + R));
+  std::vector<std::complex<double>> img(Py * Px, 0.0), transfer(Py * Px, 0.0), log_h(Py * Px, 0.0);
+  for (size_t i = 0; i < ny; ++i)
+    for (size_t j = 0; j < nx; ++j) img[i * Px + j] = intensity[i * nx + j];
+  detail::fft2(img, Py, Px, -1);
+  auto place = [&](long dy, long dx, double v) {
+    const size_t yy = static_cast<size_t>((dy % static_cast<long>(Py) + static_cast<long>(Py)) % static_cast<long>(Py));
+    const size_t xx = static_cast<size_t>((dx % static_cast<long>(Px) + static_cast<long>(Px)) % static_cast<long>(Px));
+    transfer[yy * Px + xx] += v;
+  };
+  for (size_t p : used) {
+    const InelasticEvents& e = ev[p];
+    const double rate = e.total_per_A();
+    std::fill(transfer.begin(), transfer.end(), 0.0);
+    if (e.lorentz_per_A > 0) {  // the Lorentzian core, normalised to 1 inside s_x, weight lorentz/rate
+      size_t r = 0;
+      const std::vector<double> k = plasmon_kernel_2d(e.s_E, e.s_x, grid.ds, r);
+      const size_t w = 2 * r + 1;
+      for (size_t a = 0; a < w; ++a)
+        for (size_t b = 0; b < w; ++b)
+          place(static_cast<long>(a) - static_cast<long>(r), static_cast<long>(b) - static_cast<long>(r),
+                k[a * w + b] * e.lorentz_per_A / rate);
+    }
+    if (e.tail_per_A > 0) {  // the closure tail beyond s_x: radial table, pixels straddling s_x sub-sampled
+      const InelasticMaterial& m = params.materials[p];
+      const double dsr = grid.ds / 8;
+      const size_t nr = static_cast<size_t>((static_cast<double>(R) + 2) * grid.ds / dsr) + 2;
+      std::vector<double> table(nr, 0.0);
+      for (size_t k = 0; k < nr; ++k) {
+        const double sk = std::max(static_cast<double>(k) * dsr, e.s_x);
+        table[k] = e.tail_per_A > 0 && electron_wavelength(params.energy_eV) * sk < kThetaMax ? closure_density(m, params, sk) : 0.0;
+      }
+      auto dens = [&](double sv) {
+        if (sv <= e.s_x) return 0.0;
+        const double u = sv / dsr;
+        const size_t k = std::min(nr - 2, static_cast<size_t>(u));
+        const double f = std::min(1.0, u - static_cast<double>(k));
+        return (1 - f) * table[k] + f * table[k + 1];
+      };
+      const long Rl = static_cast<long>(R);
+      const double area = grid.ds * grid.ds;
+      for (long i = -Rl; i <= Rl; ++i)
+        for (long j = -Rl; j <= Rl; ++j) {
+          const double sc = std::hypot(static_cast<double>(i), static_cast<double>(j)) * grid.ds;
+          if (sc > static_cast<double>(R) * grid.ds) continue;
+          double v = 0;
+          if (std::fabs(sc - e.s_x) < 0.75 * grid.ds) {
+            constexpr int kSub = 8;
+            for (int a = 0; a < kSub; ++a)
+              for (int b = 0; b < kSub; ++b)
+                v += dens(std::hypot(static_cast<double>(i) - 0.5 + (a + 0.5) / kSub, static_cast<double>(j) - 0.5 + (b + 0.5) / kSub) * grid.ds);
+            v *= area / (kSub * kSub);
+          } else {
+            v = dens(sc) * area;
+          }
+          if (v > 0) place(i, j, v / rate);
+        }
+    }
+    detail::fft2(transfer, Py, Px, -1);
+    const double y = thickness_A[p] * rate;
+    for (size_t q = 0; q < transfer.size(); ++q) log_h[q] += y * (transfer[q] - 1.0);
+  }
+  const double norm = 1.0 / static_cast<double>(Py * Px);
+  for (size_t q = 0; q < img.size(); ++q) img[q] *= std::exp(log_h[q]) * norm;
+  detail::fft2(img, Py, Px, +1);
+  for (size_t i = 0; i < ny; ++i)
+    for (size_t j = 0; j < nx; ++j) intensity[i * nx + j] = img[i * Px + j].real();
+}
+
+}  // namespace
 
 void apply_inelastic(const InelasticParams& params, const std::vector<double>& thickness_A,
                      const ReciprocalGrid& grid, std::vector<double>& intensity) {
@@ -326,8 +501,12 @@ void apply_inelastic(const InelasticParams& params, const std::vector<double>& t
     throw std::invalid_argument("inelastic: " + std::to_string(intensity.size()) + " values for a " +
                                 std::to_string(grid.ny) + " × " + std::to_string(grid.nx) + " grid");
   const size_t ny = grid.ny, nx = grid.nx;
+  if (params.join == InelasticJoin::Continuous) {
+    apply_joint_events(params, thickness_A, grid, intensity);
+    return;
+  }
 
-  // 1. Plasmons: transfer function exp(Σ_p x_p (K̂_p − 1)) (Poisson sum over events, all orders).
+  // Cutoff join. 1. Plasmons: transfer function exp(Σ_p x_p (K̂_p − 1)) (Poisson sum over events, all orders).
   if (params.plasmon) {
     std::vector<Resolved> res;
     std::vector<double> x;

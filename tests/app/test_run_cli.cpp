@@ -103,6 +103,17 @@ TEST(StudyCli, BadSweepNamesKeyAndFile) {
   EXPECT_NE(r2.err.find("compton"), std::string::npos) << r2.err;
   EXPECT_NE(r2.err.find("sweep2.toml"), std::string::npos) << r2.err;
   EXPECT_FALSE(fs::exists(d / "out"));
+  // An unknown inelastic join in [experiment]: the same.
+  write_file(d / "sweep3.toml", "output_dir = \"" + (d / "out").string() + "\"\n"
+                          "[[phase]]\nname = \"a\"\nmodel = \"" + data + "/models/agZIF62_default.extxyz\"\n"
+                          "[[phase]]\nname = \"b\"\nmodel = \"" + data + "/models/phosphate_default.extxyz\"\n"
+                          "[experiment]\ninelastic_join = \"smooth\"\n"
+                          "[[map]]\nx = \"dose_e_per_A2\"\nx_values = [1.0, 10.0]\ny = \"thickness_nm\"\ny_values = [20.0]\n");
+  const CliRun r3 = run({"study", (d / "sweep3.toml").string()});
+  EXPECT_EQ(r3.code, 1);
+  EXPECT_NE(r3.err.find("inelastic_join"), std::string::npos) << r3.err;
+  EXPECT_NE(r3.err.find("smooth"), std::string::npos) << r3.err;
+  EXPECT_FALSE(fs::exists(d / "out"));
   fs::remove_all(d);
 }
 

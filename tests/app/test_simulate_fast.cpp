@@ -138,6 +138,19 @@ TEST(SimulateFastCli, BadInputGivesClearErrors) {
     EXPECT_NE(r.err.find("compton"), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(d / "x.h5"));
   }
+  {  // an unknown inelastic join: named with the key and the value, nothing written
+    const fs::path d = setup("badjoin");
+    std::string text = read_text(d / "sim.toml");
+    const size_t at = text.find("incoherent = true\n");
+    ASSERT_NE(at, std::string::npos);
+    text.insert(at + 18, "join = \"smooth\"\n");
+    write_file(d / "sim.toml", text);
+    const CliRun r = run({"simulate", "fast", (d / "sim.toml").string(), "-o", (d / "x.h5").string()});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("join"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("smooth"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(d / "x.h5"));
+  }
   {  // the column classes (an option): a zero quantum is an error naming the key; a valid one runs
     const fs::path d = setup("classes");
     std::string text = read_text(d / "sim.toml");

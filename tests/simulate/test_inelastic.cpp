@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 
 #include "sedpdf/simulate/electron_optics.hpp"
@@ -146,6 +147,7 @@ TEST(Inelastic, LenzLargeAngleLimitAndLinearBackground) {
 
   InelasticParams p;
   p.plasmon = false;
+  p.join = InelasticJoin::Cutoff;  // the linear background of the cutoff join
   p.materials = {oxide()};
   ReciprocalGrid g{101, 101, 0.03, 50, 50};
   std::vector<double> a(101 * 101, 0.0), b(101 * 101, 0.0);
@@ -273,4 +275,126 @@ TEST(Inelastic, BadInput) {
   p.materials[0].plasmon_mfp_A = 0;
   p.materials[0].mass_density_g_cm3 = 0;
   EXPECT_THROW(plasmon_mfp(p.materials[0], p), std::invalid_argument);
+}
+
+namespace {
+/// ∫ f(s) 2πs ds over [a, b] by Simpson's rule in u = ln s (f smooth there).
+template <class F>
+double disc_integral(F&& f, double a, double b, size_t n = 20000) {
+  const double ua = std::log(a), ub = std::log(b), h = (ub - ua) / static_cast<double>(n);
+  double sum = 0;
+  for (size_t k = 0; k <= n; ++k) {
+    const double s = std::exp(ua + h * static_cast<double>(k));
+    const double w = (k == 0 || k == n) ? 1.0 : (k % 2 ? 4.0 : 2.0);
+    sum += w * f(s) * 2 * kPi * s * s;
+  }
+  return sum * h / 3;
+}
+}  // namespace
+
+TEST(Inelastic, ContinuousJoinHandsOverWhereTheDensitiesMeet) {
+  InelasticParams p;  // defaults: both parts on, continuous join, Hartree–Fock S
+  EXPECT_EQ(p.join, InelasticJoin::Continuous);
+  const InelasticMaterial m = oxide();
+  p.materials = {m};
+  const double lambda = electron_wavelength(p.energy_eV);
+  const InelasticEvents e = inelastic_events(m, p);
+  EXPECT_NEAR(e.s_c, plasmon_cutoff_angle(23, 200e3) / lambda, 1e-12);
+  EXPECT_NEAR(e.s_E, characteristic_angle(23, 200e3) / lambda, 1e-12);
+  // The Lorentzian lies above the closure density at s_c, so the two meet below it.
+  EXPECT_GT(plasmon_density(m, p, e.s_c), closure_density(m, p, e.s_c));
+  ASSERT_TRUE(e.crossing);
+  EXPECT_LT(e.s_x, e.s_c);
+  EXPECT_GT(e.s_x, 0.5 * e.s_c);
+  EXPECT_NEAR(plasmon_density(m, p, e.s_x), closure_density(m, p, e.s_x), 1e-9 * closure_density(m, p, e.s_x));
+  // The joint density is continuous at s_x (a kink, no step) and equals each part on its side.
+  const double below = joint_density(e, m, p, e.s_x * (1 - 1e-7)), above = joint_density(e, m, p, e.s_x * (1 + 1e-7));
+  EXPECT_NEAR(below, above, 1e-5 * above);
+  EXPECT_DOUBLE_EQ(joint_density(e, m, p, 0.1), plasmon_density(m, p, 0.1));
+  EXPECT_DOUBLE_EQ(joint_density(e, m, p, 1.0), closure_density(m, p, 1.0));
+  EXPECT_EQ(joint_density(e, m, p, 0.6 / lambda), 0.0);  // beyond 0.5 rad
+  // The Lorentzian's normalisation: ∫₀^{s_c} = 1/λ_p; the core's rate is its integral to s_x; the tail's
+  // rate the closure density's integral from s_x to 0.5 rad (numerically, in ln s).
+  EXPECT_NEAR(disc_integral([&](double s) { return plasmon_density(m, p, s); }, 1e-7, e.s_c), 1 / m.plasmon_mfp_A,
+              1e-6 / m.plasmon_mfp_A);
+  EXPECT_NEAR(disc_integral([&](double s) { return plasmon_density(m, p, s); }, 1e-7, e.s_x), e.lorentz_per_A,
+              1e-6 * e.lorentz_per_A);
+  EXPECT_LT(e.lorentz_per_A, 1 / m.plasmon_mfp_A);
+  EXPECT_NEAR(disc_integral([&](double s) { return closure_density(m, p, s); }, e.s_x, 0.5 / lambda), e.tail_per_A,
+              1e-4 * e.tail_per_A);
+  EXPECT_GT(e.tail_per_A, incoherent_probability_per_A(m, p));  // the tail starts earlier than θ_c
+  // One part off: the hand-over is s_c and the other part is absent.
+  InelasticParams q = p;
+  q.incoherent = false;
+  const InelasticEvents ep = inelastic_events(m, q);
+  EXPECT_EQ(ep.s_x, ep.s_c);
+  EXPECT_FALSE(ep.crossing);
+  EXPECT_NEAR(ep.lorentz_per_A, 1 / m.plasmon_mfp_A, 1e-15);
+  EXPECT_EQ(ep.tail_per_A, 0.0);
+  q = p;
+  q.plasmon = false;
+  const InelasticEvents ei = inelastic_events(m, q);
+  EXPECT_EQ(ei.s_x, ei.s_c);
+  EXPECT_EQ(ei.lorentz_per_A, 0.0);
+  EXPECT_NEAR(ei.tail_per_A, incoherent_probability_per_A(m, q), 1e-12 * ei.tail_per_A);
+  EXPECT_EQ(joint_density(ei, m, q, 0.5 * ei.s_c), 0.0);
+  // Names.
+  EXPECT_EQ(parse_inelastic_join("cutoff"), InelasticJoin::Cutoff);
+  EXPECT_EQ(parse_inelastic_join(inelastic_join_name(InelasticJoin::Continuous)), InelasticJoin::Continuous);
+  EXPECT_THROW(parse_inelastic_join("smooth"), std::invalid_argument);
+}
+
+TEST(Inelastic, ContinuousJoinOnAGridFollowsTheJointDensity) {
+  // A beam in one pixel through 10 Å (y ≈ 0.01 events): the pattern is e^{−y}(δ + t·D(s)·Δs²) + O(y²) — the
+  // joint density D sampled at the pixels, across the hand-over without a step; the cutoff join has two.
+  InelasticParams p;
+  p.materials = {oxide()};
+  const InelasticMaterial& m = p.materials[0];
+  const InelasticEvents e = inelastic_events(m, p);
+  const double ds = 0.01, t = 10;
+  const size_t n = 161, c = 80;
+  ReciprocalGrid g{n, n, ds, double(c), double(c)};
+  std::vector<double> img(n * n, 0.0);
+  img[c * n + c] = 1.0;
+  apply_inelastic(p, {t}, g, img);
+  const double y = t * e.total_per_A();
+  double worst = 0, k_in = e.lorentz_per_A;
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < n; ++j) {
+      const double sv = std::hypot(double(i) - c, double(j) - c) * ds;
+      if (sv > e.s_x) k_in += closure_density(m, p, sv) * ds * ds;
+      if (sv < 0.1 || std::fabs(sv - e.s_x) < ds) continue;  // the core's pixel integral; the straddling pixels
+      const double want = std::exp(-y) * t * joint_density(e, m, p, sv) * ds * ds;
+      worst = std::max(worst, std::fabs(img[i * n + j] / want - 1));
+    }
+  EXPECT_LT(worst, 0.02);
+  // What leaves the grid is the tail beyond it: Σ = exp(−t(rate − k_in)) to first order in y.
+  const double sum = std::accumulate(img.begin(), img.end(), 0.0);
+  const double want_sum = std::exp(-t * (e.total_per_A() - k_in));
+  EXPECT_NEAR(sum, want_sum, 0.02 * (1 - want_sum));
+  // Ring means just inside and just outside s_x (and s_c for the cutoff join) relative to a smooth 1/s²:
+  auto ring = [&](const std::vector<double>& a, double lo, double hi) {
+    double v = 0;
+    size_t cnt = 0;
+    for (size_t i = 0; i < n; ++i)
+      for (size_t j = 0; j < n; ++j) {
+        const double sv = std::hypot(double(i) - c, double(j) - c) * ds;
+        if (sv >= lo && sv < hi) {
+          v += a[i * n + j] * sv * sv;
+          ++cnt;
+        }
+      }
+    return v / double(cnt);
+  };
+  const double jump = ring(img, e.s_x + 0.01, e.s_x + 0.03) / ring(img, e.s_x - 0.03, e.s_x - 0.01);
+  EXPECT_NEAR(jump, 1.0, 0.08);
+  InelasticParams pc = p;
+  pc.join = InelasticJoin::Cutoff;
+  std::vector<double> old(n * n, 0.0);
+  old[c * n + c] = 1.0;
+  apply_inelastic(pc, {t}, g, old);
+  const double jump_old = ring(old, e.s_c + 0.01, e.s_c + 0.03) / ring(old, e.s_c - 0.03, e.s_c - 0.01);
+  EXPECT_LT(jump_old, 0.85);  // the Lorentzian above the closure density at θ_c: a step down of ≳ 15 %
+  std::printf("[join] s_x = %.3f Å⁻¹ (s_c = %.3f); ring ratio across s_x %.3f (continuous) vs across s_c %.3f (cutoff)\n",
+              e.s_x, e.s_c, jump, jump_old);
 }

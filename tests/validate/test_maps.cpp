@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <random>
+#include <string>
 
 #include "sedpdf/validate/maps.hpp"
 
@@ -151,4 +152,74 @@ TEST(Maps, InterfaceEdgeFitOfAnInclusion) {
   EXPECT_NEAR(f.x0, 0.0, 0.25 * step);
   EXPECT_NEAR(f.high - f.low, 0.9, 0.02);
   EXPECT_THROW(interface_edge_fit(map, t, 0, 2, 150.0), std::invalid_argument);
+}
+
+TEST(Maps, KMeansFindsTheOptimalPartition) {
+  // Three blobs of 4 points in the plane: the k-means partition equals the one of least within-cluster sum of
+  // squares found by enumerating all 3¹² assignments, and the centroids are its cluster means.
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> n(0, 0.35);
+  const double cx[3] = {0, 2, 1}, cy[3] = {0, 0, 1.7};
+  std::vector<std::vector<double>> pts;
+  for (int i = 0; i < 12; ++i) pts.push_back({cx[i % 3] + n(rng), cy[i % 3] + n(rng)});
+  auto cost_of = [&](const std::vector<int>& a) {
+    double sx[3] = {0, 0, 0}, sy[3] = {0, 0, 0}, c[3] = {0, 0, 0}, cost = 0;
+    for (size_t i = 0; i < pts.size(); ++i) {
+      sx[a[i]] += pts[i][0];
+      sy[a[i]] += pts[i][1];
+      c[a[i]] += 1;
+    }
+    for (size_t i = 0; i < pts.size(); ++i)
+      cost += std::pow(pts[i][0] - sx[a[i]] / c[a[i]], 2) + std::pow(pts[i][1] - sy[a[i]] / c[a[i]], 2);
+    return cost;
+  };
+  double best = 1e300;
+  std::vector<int> a(12, 0), best_a;
+  for (int code = 0; code < 531441; ++code) {
+    int x = code, used = 0;
+    for (int i = 0; i < 12; ++i) {
+      a[static_cast<size_t>(i)] = x % 3;
+      used |= 1 << (x % 3);
+      x /= 3;
+    }
+    if (used != 7) continue;
+    const double c = cost_of(a);
+    if (c < best) {
+      best = c;
+      best_a = a;
+    }
+  }
+  std::vector<std::vector<double>> cent;
+  const std::vector<int> got = kmeans(pts, 3, 1, 10, &cent);
+  EXPECT_NEAR(cost_of(got), best, 1e-12);
+  // Same partition up to the numbering; numbering canonical (clusters in the order of their first point).
+  for (size_t i = 0; i < 12; ++i)
+    for (size_t j = 0; j < 12; ++j) EXPECT_EQ(got[i] == got[j], best_a[i] == best_a[j]) << i << " " << j;
+  EXPECT_EQ(got[0], 0);
+  for (int q = 0; q < 3; ++q) {
+    double mx = 0, my = 0, c = 0;
+    for (size_t i = 0; i < 12; ++i)
+      if (got[i] == q) {
+        mx += pts[i][0];
+        my += pts[i][1];
+        c += 1;
+      }
+    EXPECT_NEAR(cent[static_cast<size_t>(q)][0], mx / c, 1e-12);
+    EXPECT_NEAR(cent[static_cast<size_t>(q)][1], my / c, 1e-12);
+  }
+  EXPECT_EQ(kmeans(pts, 3, 1, 10), got);  // deterministic
+  EXPECT_EQ(kmeans(pts, 1, 1, 1), std::vector<int>(12, 0));
+}
+
+TEST(Maps, KMeansRejectsBadInput) {
+  const std::vector<std::vector<double>> pts = {{0, 0}, {1, 1}, {1, 1}};
+  EXPECT_THROW(kmeans(pts, 0), std::invalid_argument);
+  EXPECT_THROW(kmeans(pts, 3), std::invalid_argument);  // two distinct points
+  EXPECT_THROW(kmeans({{0, 0}, {1}}, 1), std::invalid_argument);
+  try {
+    kmeans({{0, 0}, {1, std::nan("")}}, 2);
+    FAIL() << "NaN accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("point 1"), std::string::npos) << e.what();
+  }
 }

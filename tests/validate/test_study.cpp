@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <unistd.h>
@@ -71,18 +72,27 @@ TEST(Study, TinyScenarioEndToEnd) {
   EXPECT_EQ(d.binned_nx, 8u);
   EXPECT_EQ(d.binned_ny, 8u);
   EXPECT_EQ(d.failed_pixels, 0u);
-  // PCA finds the two phases; ICA components are matched one to one. Against the kinematic ePDF (1.5–10 Å) the
-  // agZIF-62 component reaches 0.89–0.90 here (seeds 3, 5, 7, 11; 0.91 on the default run) and the glass
-  // component 0.51–0.58: the unfiltered inelastic background of 60–100 nm of glass distorts the glass ePDF
-  // itself (area average vs kinematic 0.80–0.83 here), and ICA's uncorrelated sources meet two anti-correlated
-  // references (docs/study.md) — pinned from below as regression guards, not the acceptance values of issue 8.
-  // (At 30–60 nm the glass map is fragile: 0.78–0.89 classified on a 5 nm film, 0.81–0.98 on 10 nm; docs/study.md.)
+  // PCA finds the two phases; ICA components are matched one to one. With the continuous inelastic join
+  // (simulate/inelastic.hpp) the data hold both phase ePDFs: the best combination of the two components reaches
+  // 0.94–0.95 (agZIF-62) and 0.91–0.92 (glass) against the kinematic ePDFs (seeds 3, 5, 7), the area averages
+  // 0.93–0.94 and 0.91–0.92; FastICA returns 0.84–0.86 and 0.57–0.59 — the rotation it picks for two
+  // anti-correlated ePDFs of complementary phases is not the phases' (docs/study.md) — so the ICA values are
+  // pinned from below as regression guards, not the acceptance values of issue 8.
   EXPECT_EQ(d.pca_components, 2) << d.pca_reason;
   ASSERT_EQ(d.verdict.phase_pearson.size(), 2u);
-  EXPECT_GE(d.verdict.phase_pearson[0], 0.85);
-  EXPECT_GE(d.verdict.phase_pearson[1], 0.4);
+  std::printf("[study] ICA %.3f / %.3f, ceiling %.3f / %.3f, area vs kinematic %.3f / %.3f, classification %.3f "
+              "(largest loading %.3f)\n", d.verdict.phase_pearson[0], d.verdict.phase_pearson[1],
+              d.verdict.subspace_pearson[0], d.verdict.subspace_pearson[1],
+              d.phases.size() == 2 ? d.phases[0].pearson_area_vs_kinematic : -1.0,
+              d.phases.size() == 2 ? d.phases[1].pearson_area_vs_kinematic : -1.0, d.verdict.classification.accuracy,
+              d.verdict.classification_largest.accuracy);
+  EXPECT_GE(d.verdict.phase_pearson[0], 0.8);
+  EXPECT_GE(d.verdict.phase_pearson[1], 0.45);
+  EXPECT_GE(d.verdict.subspace_pearson[0], 0.9);
+  EXPECT_GE(d.verdict.subspace_pearson[1], 0.88);
   EXPECT_NE(d.verdict.component_of_phase[0], d.verdict.component_of_phase[1]);
-  // Classification outside one probe diameter of the interface.
+  // Classification outside one probe diameter of the interface (k-means on the loading vectors: 1.000 for the
+  // three seeds, while the largest-loading rule gives 0.70–0.86 on these rotations).
   EXPECT_GE(d.verdict.classification.accuracy, 0.95) << d.verdict.summary;
   EXPECT_EQ(d.verdict.classification.n_scored, 64u);
   EXPECT_TRUE(d.verdict.maps_ok) << d.verdict.summary;
@@ -91,7 +101,7 @@ TEST(Study, TinyScenarioEndToEnd) {
   for (const PhaseStudy& ph : d.phases) {
     EXPECT_GT(ph.positions, 20u) << ph.name;
     EXPECT_LT(std::fabs(ph.peaks_vs_kinematic.first_shell_offset), 0.1) << ph.name;
-    EXPECT_GT(ph.pearson_area_vs_kinematic, 0.75) << ph.name;  // 0.80–0.83 (glass), 0.93 (agZIF-62) measured
+    EXPECT_GT(ph.pearson_area_vs_kinematic, 0.88) << ph.name;  // 0.91–0.92 (glass), 0.93–0.94 (agZIF-62) measured
     EXPECT_EQ(ph.bands.size(), 2u);
   }
   // Report and data files.

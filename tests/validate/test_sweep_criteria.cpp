@@ -101,3 +101,50 @@ TEST(SweepCriteria, NoisyMapsFailTheMapCriterion) {
   EXPECT_FALSE(v.maps_ok) << v.summary;
   EXPECT_LT(v.classification.accuracy, 0.95);
 }
+
+TEST(SweepCriteria, SumAndDifferenceComponentsStillSeparateTheMaps) {
+  // Two complementary phases returned as a "sum" and a "difference" component (what ICA gives when its rotation
+  // is not the phases'): every pure pixel still lies in one of two clusters of loading vectors, so the map
+  // criterion (k-means, clusters matched by their mean spectra) scores them all, while labelling each pixel
+  // by its largest loading puts both phases into the sum component.
+  Case c = make_case(0.0, 0.0, 4);
+  const std::vector<double>& a = c.in.references[0];
+  const std::vector<double>& b = c.in.references[1];
+  std::vector<double> sum, diff;
+  for (size_t i = 0; i < a.size(); ++i) {
+    sum.push_back(a[i] + b[i]);
+    diff.push_back(a[i] - b[i]);
+  }
+  for (double& v : sum) v *= 0.5;
+  c.in.components = {diff, sum};  // diff = a − b, sum = ½(a + b)
+  std::mt19937_64 rng(9);
+  std::normal_distribution<double> n(0, 0.03), amount(0.8, 0.05);  // amount: a thickness-like variation
+  std::vector<double> l0, l1;
+  for (int lab : c.in.truth.labels) {
+    const double t = amount(rng);
+    // phase 0 = a = ½·diff + sum, phase 1 = b = −½·diff + sum
+    l0.push_back((lab == 0 ? 0.5 : -0.5) * t + n(rng));
+    l1.push_back(t + n(rng));
+  }
+  c.in.loadings = {l0, l1};
+  const UnmixingVerdict v = evaluate_unmixing(c.in);
+  EXPECT_TRUE(v.maps_ok) << v.summary;
+  EXPECT_NEAR(v.classification.accuracy, 1.0, 1e-12) << v.summary;
+  EXPECT_LT(v.classification_largest.accuracy, 0.6) << v.summary;
+  ASSERT_EQ(v.phase_of_cluster.size(), 2u);
+  EXPECT_NE(v.phase_of_cluster[0], v.phase_of_cluster[1]);
+  EXPECT_EQ(v.phase_of_cluster[0], c.in.truth.labels[0]);  // cluster 0 holds pixel 0
+  EXPECT_FALSE(v.spectra_ok);  // the components themselves are not the phases
+  // A mask of decomposed pixels: those outside it are left unlabelled (and here unscored: truth −1).
+  Case m = c;
+  m.in.decomposed.assign(m.in.truth.labels.size(), 1);
+  for (size_t p = 0; p < m.in.decomposed.size(); p += 7) {
+    m.in.decomposed[p] = 0;
+    m.in.truth.labels[p] = -1;
+  }
+  const UnmixingVerdict vm = evaluate_unmixing(m.in);
+  for (size_t p = 0; p < m.in.decomposed.size(); p += 7) EXPECT_EQ(vm.predicted.labels[p], -1);
+  EXPECT_NEAR(vm.classification.accuracy, 1.0, 1e-12);
+  m.in.decomposed.pop_back();
+  EXPECT_THROW(evaluate_unmixing(m.in), std::invalid_argument);
+}

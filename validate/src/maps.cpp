@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
@@ -147,6 +148,128 @@ LabelMap classify_by_loadings(const std::vector<std::vector<double>>& loadings, 
     out.labels[p] = best >= min_loading ? label : -1;
   }
   return out;
+}
+
+namespace {
+/// SplitMix64 (Steele, Lea & Flood, OOPSLA 2014): a fixed, portable stream of 64-bit values.
+struct SplitMix64 {
+  unsigned long long x;
+  unsigned long long next() {
+    unsigned long long z = (x += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
+};
+double sq_dist(const std::vector<double>& a, const std::vector<double>& b) {
+  double d = 0;
+  for (std::size_t j = 0; j < a.size(); ++j) d += (a[j] - b[j]) * (a[j] - b[j]);
+  return d;
+}
+}  // namespace
+
+std::vector<int> kmeans(const std::vector<std::vector<double>>& points, int k, unsigned long long seed, int restarts,
+                        std::vector<std::vector<double>>* centroids) {
+  if (k < 1) throw std::invalid_argument("k-means: k = " + std::to_string(k) + " must be >= 1");
+  if (restarts < 1) throw std::invalid_argument("k-means: restarts = " + std::to_string(restarts) + " must be >= 1");
+  const std::size_t n = points.size(), K = static_cast<std::size_t>(k);
+  if (n < K) throw std::invalid_argument("k-means: " + std::to_string(n) + " points for k = " + std::to_string(k));
+  const std::size_t d = n ? points[0].size() : 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (points[i].size() != d)
+      throw std::invalid_argument("k-means: point " + std::to_string(i) + " has " + std::to_string(points[i].size()) +
+                                  " coordinates, point 0 has " + std::to_string(d));
+    for (double v : points[i])
+      if (!std::isfinite(v)) throw std::invalid_argument("k-means: point " + std::to_string(i) + " has a non-finite coordinate");
+  }
+  {
+    std::size_t distinct = 1;
+    for (std::size_t i = 1; i < n && distinct < K; ++i) {
+      bool fresh = true;
+      for (std::size_t j = 0; j < i && fresh; ++j) fresh = sq_dist(points[i], points[j]) > 0;
+      distinct += fresh ? 1 : 0;
+    }
+    if (distinct < K) throw std::invalid_argument("k-means: fewer than k = " + std::to_string(k) + " distinct points");
+  }
+  SplitMix64 rng{seed};
+  double best_cost = std::numeric_limits<double>::infinity();
+  std::vector<int> best;
+  std::vector<std::vector<double>> best_c;
+  for (int rep = 0; rep < restarts; ++rep) {
+    // k-means++ seeding: the first centre uniformly, each next one with probability ∝ D(x)².
+    std::vector<std::vector<double>> c;
+    c.push_back(points[std::min(n - 1, static_cast<std::size_t>(rng.uniform() * static_cast<double>(n)))]);
+    std::vector<double> d2(n);
+    while (c.size() < K) {
+      double tot = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        d2[i] = std::numeric_limits<double>::infinity();
+        for (const auto& ci : c) d2[i] = std::min(d2[i], sq_dist(points[i], ci));
+        tot += d2[i];
+      }
+      double u = rng.uniform() * tot;
+      std::size_t pick = n - 1;
+      for (std::size_t i = 0; i < n; ++i) {
+        if (d2[i] <= 0) continue;
+        if (u < d2[i]) {
+          pick = i;
+          break;
+        }
+        u -= d2[i];
+      }
+      while (d2[pick] <= 0 && pick > 0) --pick;  // rounding at the end of the sweep: a point not yet a centre
+      c.push_back(points[pick]);
+    }
+    // Lloyd iterations until the assignment no longer changes.
+    std::vector<int> a(n, -1);
+    for (int it = 0; it < 1000; ++it) {
+      bool changed = false;
+      for (std::size_t i = 0; i < n; ++i) {
+        int arg = 0;
+        double bd = sq_dist(points[i], c[0]);
+        for (std::size_t q = 1; q < K; ++q) {
+          const double v = sq_dist(points[i], c[q]);
+          if (v < bd) {
+            bd = v;
+            arg = static_cast<int>(q);
+          }
+        }
+        changed = changed || a[i] != arg;
+        a[i] = arg;
+      }
+      if (!changed) break;
+      std::vector<std::vector<double>> sum(K, std::vector<double>(d, 0.0));
+      std::vector<std::size_t> cnt(K, 0);
+      for (std::size_t i = 0; i < n; ++i) {
+        ++cnt[static_cast<std::size_t>(a[i])];
+        for (std::size_t j = 0; j < d; ++j) sum[static_cast<std::size_t>(a[i])][j] += points[i][j];
+      }
+      for (std::size_t q = 0; q < K; ++q)
+        if (cnt[q] > 0)
+          for (std::size_t j = 0; j < d; ++j) c[q][j] = sum[q][j] / static_cast<double>(cnt[q]);
+    }
+    double cost = 0;
+    for (std::size_t i = 0; i < n; ++i) cost += sq_dist(points[i], c[static_cast<std::size_t>(a[i])]);
+    if (cost < best_cost) {
+      best_cost = cost;
+      best = a;
+      best_c = c;
+    }
+  }
+  // Relabel clusters in the order of their first point (a canonical numbering).
+  std::vector<int> order(K, -1);
+  int next = 0;
+  for (int& v : best) {
+    if (order[static_cast<std::size_t>(v)] < 0) order[static_cast<std::size_t>(v)] = next++;
+    v = order[static_cast<std::size_t>(v)];
+  }
+  if (centroids) {
+    centroids->assign(K, std::vector<double>(d, 0.0));
+    for (std::size_t q = 0; q < K; ++q)
+      if (order[q] >= 0) (*centroids)[static_cast<std::size_t>(order[q])] = best_c[q];
+  }
+  return best;
 }
 
 ClassificationScore classification_accuracy(const LabelMap& predicted, const LabelMap& truth, double exclusion,

@@ -199,6 +199,8 @@ class SweepEngine {
       for (std::size_t i = 0; i < rows.size(); ++i) map[rows[i]] = dec.loadings(static_cast<Eigen::Index>(i), k);
       in.loadings.push_back(std::move(map));
     }
+    in.decomposed.assign(npix, 0);
+    for (std::size_t row : rows) in.decomposed[row] = 1;
     for (std::size_t p = 0; p < np; ++p) {
       const PhaseReference& ref = reference(p);
       in.phase_names.push_back(c_.phases[p].name);
@@ -465,9 +467,11 @@ SweepResult run_sweep(const SweepConfig& config) {
   w.paragraph("Unmixing of a point succeeds when (1) every phase is matched (optimal assignment on |Pearson|) by an ICA "
               "component whose Pearson correlation with that phase's kinematic ePDF over " +
               fmt(config.criteria.window.lo) + "–" + fmt(config.criteria.window.hi) + " Å is >= " +
-              fmt(config.criteria.min_pearson) + ", and (2) labelling each binned pixel by its largest loading classifies >= " +
+              fmt(config.criteria.min_pearson) + ", and (2) the loading maps classify >= " +
               fmt(100 * config.criteria.min_accuracy) + " % of the pixels farther than one probe diameter (" +
-              fmt(config.probe_diameter_A / 10) + " nm) from an interface correctly (validate/sweep_criteria.hpp). " +
+              fmt(config.probe_diameter_A / 10) + " nm) from an interface correctly — each binned pixel labelled by k-means on its loading vector, each cluster "
+              "taking the phase its mean spectrum matches, a rule that holds for any mixing of the components "
+              "(validate/sweep_criteria.hpp). " +
               std::string(config.components_from_phases ? "ICA is given as many components as the point has phases (the automatic PCA "
                                                 "count is reported beside it). "
                                               : "ICA is given the automatic PCA count (parallel analysis). ") +

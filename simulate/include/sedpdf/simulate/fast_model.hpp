@@ -17,7 +17,10 @@
 //    form of Bothe/Molière as used there): with x_p = t_p/λ_el,p and normalised single-scattering
 //    distributions p_p = d_p λ_el,p, the pattern is Σ_n P_n(x) (Σ_p x_p p_p / x)^{⊛n}, in Hankel space
 //    exp(Σ_p x_p (p̂_p(q) − 1)) — all orders, mixed columns included (the non-linear mixing with thickness).
-// 3. Plasmons: × exp(Σ_p y_p (K̂_p(q) − 1)), y_p = t_p/λ_pl,p, K the Lorentzian kernel (inelastic.hpp).
+// 3. Inelastic events: × exp(Σ_p y_p (K̂_p(q) − 1)). Continuous join (default, inelastic.hpp): K the joint
+//    single-event kernel (Lorentzian to the hand-over s_x, closure density beyond; its transform numerically on
+//    the model grid, what lies beyond the grid is lost), y_p = t_p × its event rate. Cutoff join: K the
+//    Lorentzian cut at θ_c, y_p = t_p/λ_pl,p, and item 5.
 // 4. Probe convergence: × D̂(q) = 2J₁(2πqs_α)/(2πqs_α), the Hankel transform of the uniform disc of
 //    radius s_α = α/λ (the unscattered beam of a probe of semi-angle α, Kirkland 2010 eq. 5.47).
 // 4a. Mean inner potential (MIP) of a laterally inhomogeneous column (interfaces, inclusions, edges, thickness
@@ -55,7 +58,8 @@
 //    a uniform map; for a probe centred on a straight interface E_p(q) ≈ 1 − c·q — the domain's shape
 //    function on G(r), as for nanoparticle PDFs. It damps the long-r correlations of interface pixels: a
 //    non-linearity of mixing that a linear unmixing (ICA) has to live with.
-// 5. Incoherent background beyond θ_c (Hartree–Fock or Lenz S), linear in thickness (inelastic.hpp).
+// 5. Cutoff join only: incoherent background beyond θ_c (Hartree–Fock or Lenz S), linear in thickness
+//    (inelastic.hpp); in the continuous join the closure part is in the events of item 3.
 // The result is integrated over annuli one detector pixel wide exactly from its Hankel transform,
 // C(r) = ∫|s|<r I d²s = ∫ Î(q) 2πr J₁(2πqr) dq, and spread over the detector pixels by their overlap areas.
 // 6. Speckle: the single-scattered, elastic, coherent part n = 1, m = 0 (Debye–Waller damped) of one
@@ -140,6 +144,9 @@ struct FastMaterialInfo {
   double mfp_elastic_A = 0;     ///< λ_el (Å)
   double mfp_plasmon_A = 0;     ///< λ_pl (Å)
   double incoherent_per_A = 0;  ///< probability per Å of incoherent scattering beyond θ_c
+  double inelastic_per_A = 0;   ///< rate (per Å) of the events in item 3: joint rate or 1/λ_pl (0: none)
+  double background_per_A = 0;  ///< probability per Å of the linear background of item 5 (cutoff join)
+  double handover_s = 0;        ///< Å⁻¹: s_x of the continuous join (s_c with the cutoff join)
   std::vector<double> s;        ///< Å⁻¹, the model grid
   std::vector<double> S;        ///< S(s) of the model
   std::vector<double> d_coherent, d_thermal;  ///< single-scattering densities (Å⁻² per Å), d = sum
@@ -265,6 +272,7 @@ class FastModel {
   std::vector<std::vector<double>> p_hat_;     // per material p̂(q)
   std::vector<std::vector<double>> pair_hat_;  // per material: the interference part ⟨f⟩²(S − 1)·DW of p̂(q)
   std::vector<std::vector<double>> k_hat_;     // per material K̂(q)
+  std::vector<InelasticEvents> events_;        // per material, continuous join
   std::vector<std::vector<double>> coh_ann_;   // per material: ∫_annulus d_coherent·λ_el (normalised)
   std::vector<std::vector<double>> bg_ann_;    // per material: Lenz background per annulus, normalised to 1
   // pixel → annulus weights (CSR over stored pixels)

@@ -30,11 +30,23 @@
 //     (Egerton 2011 eq. 3.15); 1.3–1.8 × the Hartree–Fock S at 0.4 ≤ s ≤ 1 Å⁻¹ for O, P and Zn: an upper
 //     estimate of the mid-angle background.
 //   Both are ∝ Z at large θ (scattering by Z free electrons; elastic ∝ Z²), which is what makes the
-//   background of unfiltered data differ from N⟨f²⟩. Only the part θ > θ_c is added as a
-//   background (θ < θ_c is the valence/plasmon region, already redistributed above); the electrons it
-//   takes are removed from the pattern in proportion (intensity conserved); thickness dependence linear,
-//   probability P_i = t·ρ·Σ_a c_a σ_i,a(θ > θ_c). The background is centred on the beam (its convolution
-//   with the elastic pattern is neglected: it is broad, the pattern is dominated by the direct beam).
+//   background of unfiltered data differ from N⟨f²⟩.
+// How the two parts make one single-event distribution (InelasticJoin):
+//   - continuous (default): the closure formula describes the total inelastic scattering at every angle,
+//     the Lorentzian its collective (plasmon) small-angle part; Egerton's θ_c ≈ (E/E₀)^{1/2} estimates
+//     where the one gives way to the other (Egerton 2011 Sec. 3.3.2: where the plasmon dispersion meets
+//     the single-electron continuum, the Bethe ridge). The hand-over is taken where the two single-event
+//     densities are equal, s_x (the crossing nearest s_c; 0.26–0.40 Å⁻¹ for the phases and the carbon film at
+//     200 kV, s_c = 0.43–0.45 Å⁻¹), so the distribution is continuous: Lorentzian (normalised as above, rate
+//     F(s_x)/λ_p with F the fraction of the s_c-normalised kernel inside s_x) for s ≤ s_x, the closure
+//     density (absolute, rate ρ Σ_a c_a σ_i,a(θ_x < θ < 0.5 rad)) beyond. All events — plural ones included
+//     — redistribute the electron's current angular distribution: Poisson sum exp(Σ_p y_p(K̂_p − 1)) with
+//     the joint kernel K_p and rate y_p; what the kernel sends off the grid (beyond it or 0.5 rad) is lost.
+//   - cutoff (the model until 2026-11-21, kept for comparison): Lorentzian cut at θ_c; the closure part
+//     θ > θ_c added as a background linear in thickness, P_i = t·ρ·Σ_a c_a σ_i,a(θ > θ_c), centred on the
+//     beam (not convolved with the elastic pattern), the pattern scaled by (1 − P_i). Both edges at θ_c
+//     are steps in I(s) (−20 % and +30 % on 60–100 nm glass), which ring in G(r) with period 1/s_c ≈ 2.3 Å
+//     (docs/forward_models.md, inelastic item 3).
 #pragma once
 #include <cstddef>
 #include <string>
@@ -57,6 +69,11 @@ struct InelasticMaterial {
 
 /// Atomic model of the incoherent scattering function S (header comment).
 enum class IncoherentModel { HartreeFock, Lenz };
+/// How the plasmon and the closure parts are joined (header comment).
+enum class InelasticJoin { Continuous, Cutoff };
+std::string inelastic_join_name(InelasticJoin j);  ///< "continuous", "cutoff"
+/// Parses "continuous" or "cutoff"; throws std::invalid_argument naming the value otherwise.
+InelasticJoin parse_inelastic_join(const std::string& name);
 std::string incoherent_model_name(IncoherentModel m);  ///< "hartree_fock", "lenz"
 /// Parses "hartree_fock" or "lenz"; throws std::invalid_argument naming the value otherwise.
 IncoherentModel parse_incoherent_model(const std::string& name);
@@ -66,6 +83,7 @@ struct InelasticParams {
   bool plasmon = true;             ///< plasmon redistribution on/off
   bool incoherent = true;          ///< incoherent background on/off
   IncoherentModel incoherent_model = IncoherentModel::HartreeFock;  ///< atomic model of S
+  InelasticJoin join = InelasticJoin::Continuous;  ///< how plasmon and closure parts are joined
   double cutoff_mrad = 0;          ///< θ_c (mrad); 0 = (E_p/E₀)^{1/2} per material
   double convergence_mrad = 0.6;   ///< α for the Iakoubovskii estimate (mrad)
   double collection_mrad = 100;    ///< β for the Iakoubovskii estimate (mrad): unfiltered, large
@@ -131,5 +149,29 @@ void apply_inelastic(const InelasticParams& params, const std::vector<double>& t
 double incoherent_background_density(const InelasticMaterial& m, const InelasticParams& p, double s);
 /// Probability per Å of thickness that an electron is scattered into the incoherent background (θ > θ_c).
 double incoherent_probability_per_A(const InelasticMaterial& m, const InelasticParams& p);
+
+/// Closure (Morse) single-event density per Å⁻² per Å of material m at s (Å⁻¹), at every angle (no θ_c):
+/// ρ·Σ c_a dσ_i,a/dΩ · λ².
+double closure_density(const InelasticMaterial& m, const InelasticParams& p, double s);
+/// Plasmon single-event density per Å⁻² per Å at s (Å⁻¹), the Lorentzian continued past s_c:
+/// 1/(λ_p π ln(1 + s_c²/s_E²)(s² + s_E²)).
+double plasmon_density(const InelasticMaterial& m, const InelasticParams& p, double s);
+
+/// The joint single-event inelastic distribution of one material (continuous join, header comment).
+struct InelasticEvents {
+  double s_E = 0;            ///< Å⁻¹, θ_E/λ
+  double s_c = 0;            ///< Å⁻¹, θ_c/λ
+  double s_x = 0;            ///< Å⁻¹, hand-over: the crossing nearest s_c, or s_c (no crossing, or one part off)
+  bool crossing = false;     ///< s_x is a crossing of the two densities
+  double lorentz_per_A = 0;  ///< events per Å in the Lorentzian core s ≤ s_x (0 with plasmon off)
+  double tail_per_A = 0;     ///< events per Å in the closure tail θ_x < θ < 0.5 rad (0 with incoherent off)
+  double total_per_A() const { return lorentz_per_A + tail_per_A; }
+};
+/// The joint distribution of material m: plasmon and incoherent on: Lorentzian to s_x, closure beyond;
+/// plasmon only: Lorentzian to s_c; incoherent only: closure beyond s_c. Throws std::invalid_argument for
+/// bad material data (as plasmon_mfp and incoherent_background_density).
+InelasticEvents inelastic_events(const InelasticMaterial& m, const InelasticParams& p);
+/// Single-event density of the joint distribution per Å⁻² per Å at s (Å⁻¹) (0 where neither part acts).
+double joint_density(const InelasticEvents& e, const InelasticMaterial& m, const InelasticParams& p, double s);
 
 }  // namespace sedpdf

@@ -35,6 +35,15 @@ LabelMap classify_by_loadings(const std::vector<std::vector<double>>& loadings, 
                               double step, const std::vector<int>& phase_of_component,
                               const std::vector<int>& sign = {}, double min_loading = -1e300);
 
+/// k-means clustering (Lloyd 1982, IEEE Trans. Inf. Theory 28, 129) of n points in R^d (points[i], all of
+/// size d), seeded by k-means++ (Arthur & Vassilvitskii, SODA 2007) with `restarts` seedings from a fixed
+/// 64-bit generator seeded by `seed`; the partition of least within-cluster sum of squares is returned.
+/// Deterministic for a given input and seed. Returns per point its cluster 0..k−1 (clusters ordered by their
+/// first point) and, in `centroids` (when not null), the k cluster means. Throws std::invalid_argument for
+/// k < 1, fewer than k distinct points, mismatched dimensions or a non-finite coordinate (naming the point).
+std::vector<int> kmeans(const std::vector<std::vector<double>>& points, int k, unsigned long long seed = 1,
+                        int restarts = 10, std::vector<std::vector<double>>* centroids = nullptr);
+
 struct ClassificationScore {
   double accuracy = 0;                ///< n_correct / n_scored (NaN if none scored)
   std::size_t n_scored = 0;           ///< pixels with truth >= 0 farther than the exclusion distance

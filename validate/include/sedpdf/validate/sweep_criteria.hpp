@@ -2,9 +2,14 @@
 // report (docs/validation.md, "Unmixing success"). Unmixing of a scan succeeds when
 //   (1) every reference phase is matched (optimal assignment on |Pearson|, match_components) by a
 //       component whose Pearson correlation with that phase's reference ePDF over 1.5–10 Å is >= 0.9, and
-//   (2) the loading maps, each pixel labelled by its largest sign-corrected loading, classify >= 95 % of
-//       the pixels correctly against the ground-truth phase map, excluding pixels within one probe
-//       diameter of an interface (distance_to_interface) and pixels with no phase;
+//   (2) the loading maps classify >= 95 % of the pixels correctly against the ground-truth phase map,
+//       excluding pixels within one probe diameter of an interface (distance_to_interface) and pixels with
+//       no phase. The pixels are classified by k-means (k = the number of components) on their loading
+//       vectors, each cluster taking the phase its mean spectrum (centroid · components) matches (optimal
+//       assignment on |Pearson|): a rule that holds for any invertible mixing of the components, so it asks
+//       whether the maps separate the phases, not whether ICA returned them one per component — the
+//       spectra are criterion (1). The largest-loading rule (each pixel labelled by its largest
+//       sign-corrected loading, which presumes one phase per component) is reported beside it;
 // the thresholds are those of issue 8's acceptance list. Every number behind the verdict is returned.
 #pragma once
 #include <string>
@@ -30,6 +35,9 @@ struct UnmixingInput {
   std::vector<std::string> phase_names;           ///< one per reference
   std::vector<std::vector<double>> references;    ///< one reference ePDF per phase (truth label = index)
   std::vector<std::vector<double>> loadings;      ///< k maps, ny × nx each
+  /// optional, ny × nx: non-zero where the pixel was decomposed (the clustering uses only those); empty =
+  /// every pixel with a non-zero loading vector
+  std::vector<unsigned char> decomposed;
   LabelMap truth;                                 ///< ground-truth phase per pixel (−1 none)
   /// optional: per phase, its ground-truth fraction map (GroundTruth::fraction, ny × nx) for map correlations
   std::vector<std::vector<double>> truth_fractions;
@@ -54,7 +62,11 @@ struct UnmixingVerdict {
   /// Pearson between the references over the window (np × np, row-major): correlated references cannot all
   /// come out of ICA, whose sources are uncorrelated by construction. Reported.
   std::vector<double> reference_pearson;
-  LabelMap predicted;
+  LabelMap predicted;                   ///< criterion (2)'s labels (clusters of the loading vectors)
+  std::vector<int> phase_of_cluster;    ///< per k-means cluster: its phase (−1 unmatched)
+  /// The largest-loading rule (labels and score), reported beside criterion (2).
+  LabelMap predicted_largest;
+  ClassificationScore classification_largest;
   std::string summary;                  ///< one line with the numbers and the reason for a failure
 };
 
