@@ -218,7 +218,8 @@ void add_unmixing_section(ReportWriter& w, const UnmixingInput& in, const Unmixi
     panels.push_back({"loading " + std::to_string(k + 1) + (p >= 0 ? " (" + in.phase_names[static_cast<std::size_t>(p)] + ")" : ""),
                       in.truth.nx, in.truth.ny, scaled(in.loadings[k], v.match.sign[k]), in.truth.step, false, "viridis"});
   }
-  w.image_figure("unmixing_maps", "Ground-truth phase map, the classification from the loadings, and the sign-corrected loading maps.",
+  w.image_figure("unmixing_maps", "Ground-truth phase map, the classification from the loadings (k-means on the loading "
+                                  "vectors, clusters matched to phases by their mean spectra), and the sign-corrected loading maps.",
                  panels);
   std::vector<std::vector<std::string>> rows;
   for (std::size_t p = 0; p < in.references.size(); ++p)
@@ -247,10 +248,11 @@ void add_unmixing_section(ReportWriter& w, const UnmixingInput& in, const Unmixi
             head, rr);
   }
   w.table("unmixing_verdict", "Unmixing criterion (docs/validation.md)",
-          {"success", "spectra_ok", "maps_ok", "accuracy", "pixels_scored", "excluded_interface", "excluded_no_phase",
-           "min_pearson", "min_accuracy", "exclusion_A"},
+          {"success", "spectra_ok", "maps_ok", "accuracy", "accuracy_largest_loading", "pixels_scored", "excluded_interface",
+           "excluded_no_phase", "min_pearson", "min_accuracy", "exclusion_A"},
           std::vector<std::vector<std::string>>{{v.success ? "yes" : "no", v.spectra_ok ? "yes" : "no",
                                                  v.maps_ok ? "yes" : "no", fmt(v.classification.accuracy, "%.4f"),
+                                                 fmt(v.classification_largest.accuracy, "%.4f"),
                                                  std::to_string(v.classification.n_scored),
                                                  std::to_string(v.classification.n_excluded_interface),
                                                  std::to_string(v.classification.n_excluded_no_phase),
