@@ -186,6 +186,14 @@ DecomposeConfig read_config(const std::string& file) {
     if (auto v = r.choice("domain", parse_ica_domain)) o.ica_domain = *v;
     r.reject_unknown();
   }
+  if (const toml::table* t = top.table("vca")) {
+    TableReader r(*t, file, "vca.");
+    if (auto v = r.number("extreme_fraction")) {
+      if (!(*v >= 0 && *v <= 0.5)) r.fail(t->get("extreme_fraction"), "extreme_fraction", "must be in [0, 0.5]");
+      o.vca_extreme_fraction = *v;
+    }
+    r.reject_unknown();
+  }
   if (const toml::table* t = top.table("nmf")) {
     TableReader r(*t, file, "nmf.");
     if (auto v = r.choice("solver", parse_nmf_solver)) o.nmf_solver = *v;
@@ -256,7 +264,7 @@ void register_decompose(CLI::App& app, std::ostream& out) {
       "FastICA or NMF into component signals and loading maps, with an automatic component count "
       "(Marchenko–Pastur edge, cross-checked by parallel analysis). Everything is set in a TOML config "
       "(keys and units: docs/unmixing.md); relative paths in it are relative to the config file.");
-  c->add_option("config", *config, "TOML config (input, output, method = pca|ica|nmf, n_components, seed, ...)")
+  c->add_option("config", *config, "TOML config (input, output, method = pca|ica|nmf|vca, n_components, seed, ...)")
       ->required();
   c->callback([config, &out]() { run_decompose(*config, out); });
 }

@@ -1,4 +1,5 @@
-// Benchmarks of the unmixing stage (reduce/pca.hpp, ica.hpp, nmf.hpp); results in docs/performance.md.
+// Benchmarks of the unmixing stage (reduce/pca.hpp, ica.hpp, nmf.hpp, vca.hpp); results in docs/performance.md.
+//   VCA of the same 4096 × 500 two-phase matrix (its PCA + the endmember search) beside FastICA
 //   FastICA (PCA whitening + FastICA) of a 4096 × 500 matrix, 2 components   target < 50 ms on 2 cores
 //   PCA of a 16384 × 1000 matrix                                             target < 1 s on 2 cores
 // with plain references for the ratios: the full SVD (QR + BDCSVD) instead of the randomized one.
@@ -13,6 +14,7 @@
 #include "sedpdf/reduce/ica.hpp"
 #include "sedpdf/reduce/nmf.hpp"
 #include "sedpdf/reduce/pca.hpp"
+#include "sedpdf/reduce/vca.hpp"
 
 using namespace sedpdf;
 using Eigen::MatrixXd;
@@ -93,6 +95,17 @@ void BM_Nmf_4096x500_k2(benchmark::State& state) {
   }
 }
 
+void BM_Vca_4096x500_k2(benchmark::State& state) {
+  const MatrixXd X = two_phase(4096, 500, 1);
+  VcaOptions o;
+  o.pca.n_components = 2;
+  o.pca.threads = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    const VcaResult r = vca(X, o);
+    benchmark::DoNotOptimize(r.components.data());
+  }
+}
+
 }  // namespace
 
 BENCHMARK_CAPTURE(BM_FastIca_4096x500_k2, parallel_randomized, IcaAlgorithm::Parallel, SvdSolver::Auto)
@@ -114,5 +127,6 @@ BENCHMARK_CAPTURE(BM_Pca, randomized_4096x500_k10, 4096, 500, 10, SvdSolver::Ran
 BENCHMARK_CAPTURE(BM_Pca, full_svd_4096x500_reference, 4096, 500, 10, SvdSolver::Full, 0)
     ->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Nmf_4096x500_k2)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Vca_4096x500_k2)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

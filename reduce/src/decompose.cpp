@@ -22,7 +22,8 @@ DecompositionMethod parse_decomposition_method(const std::string& name) {
   if (name == "pca") return DecompositionMethod::Pca;
   if (name == "ica") return DecompositionMethod::Ica;
   if (name == "nmf") return DecompositionMethod::Nmf;
-  throw std::invalid_argument("unknown decomposition method '" + name + "' (pca, ica, nmf)");
+  if (name == "vca") return DecompositionMethod::Vca;
+  throw std::invalid_argument("unknown decomposition method '" + name + "' (pca, ica, nmf, vca)");
 }
 
 std::string decomposition_method_name(DecompositionMethod m) {
@@ -30,6 +31,7 @@ std::string decomposition_method_name(DecompositionMethod m) {
     case DecompositionMethod::Pca: return "pca";
     case DecompositionMethod::Ica: return "ica";
     case DecompositionMethod::Nmf: return "nmf";
+    case DecompositionMethod::Vca: return "vca";
   }
   return "?";
 }
@@ -96,6 +98,19 @@ Decomposition decompose(const MatrixXd& X, const DecomposeOptions& opt) {
       d.component_iterations = r.run.component_iterations;
       d.component_changes = r.run.component_changes;
       d.message = r.run.message;
+      d.pca = std::move(r.pca);
+      d.relative_error = reconstruction_error(d.pca);
+      break;
+    }
+    case DecompositionMethod::Vca: {
+      VcaOptions vo;
+      vo.pca = po;
+      vo.extreme_fraction = opt.vca_extreme_fraction;
+      vo.seed = opt.seed;
+      VcaResult r = vca(X, vo);
+      d.components = std::move(r.components);
+      d.loadings = std::move(r.loadings);
+      d.contribution_ratio = std::move(r.contribution_ratio);
       d.pca = std::move(r.pca);
       d.relative_error = reconstruction_error(d.pca);
       break;
@@ -295,6 +310,7 @@ void write_decomposition(const std::string& path, const SignalCube& cube, const 
       attr_num("ica_tol", opt.fastica.tol);
       attr("ica_domain", ica_domain_name(opt.ica_domain));
     }
+    if (d.method == DecompositionMethod::Vca) attr_num("vca_extreme_fraction", opt.vca_extreme_fraction);
     if (d.method == DecompositionMethod::Nmf) {
       attr("nmf_solver", nmf_solver_name(opt.nmf_solver));
       attr("nmf_init", nmf_init_name(opt.nmf_init));

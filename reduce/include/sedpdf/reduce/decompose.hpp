@@ -16,11 +16,12 @@
 #include "sedpdf/reduce/ica.hpp"
 #include "sedpdf/reduce/nmf.hpp"
 #include "sedpdf/reduce/pca.hpp"
+#include "sedpdf/reduce/vca.hpp"
 
 namespace sedpdf {
 
-enum class DecompositionMethod { Pca, Ica, Nmf };
-/// "pca", "ica", "nmf" (throws std::invalid_argument naming the value otherwise).
+enum class DecompositionMethod { Pca, Ica, Nmf, Vca };
+/// "pca", "ica", "nmf", "vca" (throws std::invalid_argument naming the value otherwise).
 DecompositionMethod parse_decomposition_method(const std::string& name);
 std::string decomposition_method_name(DecompositionMethod m);
 
@@ -36,6 +37,7 @@ struct DecomposeOptions {
   NmfInit nmf_init = NmfInit::Nndsvda;
   int nmf_max_iter = 500;
   double nmf_tol = 1e-7;
+  double vca_extreme_fraction = 0.02;  ///< VCA: fraction of pixels averaged per endmember (vca.hpp)
 };
 
 /// One result for every method: X (n × p) ≈ loadings · components (+ the PCA mean when centred).

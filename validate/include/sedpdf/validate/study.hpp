@@ -177,6 +177,10 @@ struct DatasetStudy {
   std::vector<double> truth_thickness;    ///< per binned pixel (Å, film excluded)
   std::vector<double> interface_distance; ///< per binned pixel: exact distance of the centre to a phase interface (Å)
   UnmixingVerdict verdict;                ///< exclusion by the exact interface distance (one probe diameter)
+  /// The same cube and component count unmixed by VCA (pure pixels, reduce/vca.hpp) instead of ICA: per phase
+  /// the Pearson of its matched VCA component over the criterion's window (NaN if unmatched). Reported beside
+  /// the ICA components, not part of the verdict.
+  std::vector<double> vca_pearson;
   ClassificationScore classification_labelmap;  ///< exclusion by distance_to_interface on the binned label map
   InclusionStudy inclusion;
   std::vector<PhaseStudy> phases;         ///< area averages are computed for the first dataset only (others: empty r)
