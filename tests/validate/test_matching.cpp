@@ -64,3 +64,29 @@ TEST(Matching, ComponentsMatchedWithPermutationAndSign) {
   EXPECT_EQ(m2.reference_of_component, (std::vector<int>{-1, -1, 0}));
   EXPECT_TRUE(std::isnan(m2.correlation[0]));
 }
+
+TEST(Matching, MatchedReferencePearsonIsPerReference) {
+  // Components: reference 1 flipped, then 0.9·reference 0 + a little of reference 1; an unmatched third reference.
+  std::vector<double> x, a, b, c;
+  for (int i = 0; i < 400; ++i) {
+    const double r = 0.5 + 0.03 * i;
+    x.push_back(r);
+    a.push_back(std::sin(2.0 * r) * std::exp(-0.1 * r));
+    b.push_back(std::cos(3.3 * r) * std::exp(-0.2 * r));
+    c.push_back(std::exp(-std::pow(r - 4.0, 2)));
+  }
+  Eigen::MatrixXd comp(2, 400);
+  for (int j = 0; j < 400; ++j) {
+    comp(0, j) = -b[static_cast<size_t>(j)];
+    comp(1, j) = 0.9 * a[static_cast<size_t>(j)] + 0.1 * b[static_cast<size_t>(j)];
+  }
+  const Window w{1.5, 10.0};
+  const std::vector<double> got = matched_reference_pearson(x, comp, {a, b, c}, w);
+  ASSERT_EQ(got.size(), 3u);
+  std::vector<double> c1(400);
+  for (int j = 0; j < 400; ++j) c1[static_cast<size_t>(j)] = comp(1, j);
+  EXPECT_NEAR(got[0], pearson(x, c1, a, w), 1e-14);
+  EXPECT_NEAR(got[1], 1.0, 1e-14);  // the flipped component, sign-corrected
+  EXPECT_TRUE(std::isnan(got[2]));
+  EXPECT_THROW(matched_reference_pearson(std::vector<double>(x.begin(), x.end() - 1), comp, {a, b}, w), std::invalid_argument);
+}

@@ -166,6 +166,11 @@ TEST(Sweep, DomainSizeSeparatesGoodMapsFromBad) {
   EXPECT_FALSE(b.success) << b.summary;
   EXPECT_FALSE(b.maps_ok && b.spectra_ok) << b.summary;
   EXPECT_LT(b.accuracy, g.accuracy - 0.2) << b.summary;
+  // VCA on the same data: pure pixels exist with large domains, not with domains half the probe.
+  std::printf("[sweep] VCA min Pearson: domains 12 × probe %.3f (ICA %.3f), 0.5 × probe %.3f (ICA %.3f)\n",
+              g.min_vca_pearson, g.min_pearson, b.min_vca_pearson, b.min_pearson);
+  EXPECT_TRUE(std::isfinite(g.min_vca_pearson));
+  EXPECT_GT(g.min_vca_pearson, b.min_vca_pearson);
   EXPECT_THROW(run_sweep_point(c, SweepPoint{0, 400, 6, 2}), std::invalid_argument);
   EXPECT_THROW(run_sweep_point(c, SweepPoint{10, 400, 6, 3}), std::invalid_argument);
 }

@@ -175,4 +175,22 @@ ComponentMatch match_components(const std::vector<double>& x, const std::vector<
   return out;
 }
 
+std::vector<double> matched_reference_pearson(const std::vector<double>& x, const Eigen::MatrixXd& components,
+                                              const std::vector<std::vector<double>>& references, Window w) {
+  std::vector<std::vector<double>> rows;
+  for (Eigen::Index k = 0; k < components.rows(); ++k) {
+    if (components.cols() != static_cast<Eigen::Index>(x.size()))
+      throw std::invalid_argument("matched_reference_pearson: components of " + std::to_string(components.cols()) +
+                                  " points for " + std::to_string(x.size()) + " abscissae");
+    std::vector<double> row(x.size());
+    for (std::size_t j = 0; j < x.size(); ++j) row[j] = components(k, static_cast<Eigen::Index>(j));
+    rows.push_back(std::move(row));
+  }
+  const ComponentMatch m = match_components(x, rows, references, w);
+  std::vector<double> out(references.size(), std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t k = 0; k < rows.size(); ++k)
+    if (m.reference_of_component[k] >= 0) out[static_cast<std::size_t>(m.reference_of_component[k])] = m.correlation[k];
+  return out;
+}
+
 }  // namespace sedpdf

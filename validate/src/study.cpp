@@ -627,16 +627,7 @@ StudyResult run_study(const StudyConfig& config) {
       DecomposeOptions vo = dopt;
       vo.method = DecompositionMethod::Vca;
       vo.n_components = static_cast<int>(k);
-      const Decomposition vd = decompose(cube, vo);
-      std::vector<std::vector<double>> vc;
-      for (Eigen::Index c = 0; c < vd.components.rows(); ++c) {
-        std::vector<double> row(ds.r.size());
-        for (std::size_t j = 0; j < ds.r.size(); ++j) row[j] = vd.components(c, static_cast<Eigen::Index>(j));
-        vc.push_back(std::move(row));
-      }
-      const ComponentMatch vm = match_components(ds.r, vc, uin.references, crit.window);
-      for (std::size_t c = 0; c < vc.size(); ++c)
-        if (vm.reference_of_component[c] >= 0) ds.vca_pearson[static_cast<std::size_t>(vm.reference_of_component[c])] = vm.correlation[c];
+      ds.vca_pearson = matched_reference_pearson(ds.r, decompose(cube, vo).components, uin.references, crit.window);
     } catch (const std::invalid_argument&) {
       // no pure pixels of some component (dependent endmembers): left NaN
     }

@@ -3,6 +3,8 @@
 // that it correlates positively with its reference (ICA leaves sign and order undetermined: Hyvärinen &
 // Oja, Neural Networks 13 (2000) 411, §2.2).
 #pragma once
+#include <Eigen/Dense>
+
 #include <string>
 #include <vector>
 
@@ -37,5 +39,10 @@ struct ComponentMatch {
 /// mismatched sizes, no components or no references, or a constant curve in the window.
 ComponentMatch match_components(const std::vector<double>& x, const std::vector<std::vector<double>>& components,
                                 const std::vector<std::vector<double>>& references, Window w);
+
+/// Per reference: the Pearson of the component matched to it by match_components (NaN where none is).
+/// `components` is k × x.size() (rows = signals, e.g. Decomposition::components). Throws as match_components.
+std::vector<double> matched_reference_pearson(const std::vector<double>& x, const Eigen::MatrixXd& components,
+                                              const std::vector<std::vector<double>>& references, Window w);
 
 }  // namespace sedpdf

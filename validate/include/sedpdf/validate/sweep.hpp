@@ -100,6 +100,10 @@ struct SweepPointResult {
   /// smallest per-phase subspace ceiling (UnmixingVerdict::subspace_pearson): below the threshold the data
   /// limit the spectra whatever the rotation; above it and min_pearson below, ICA's rotation does
   double min_subspace_pearson = 0;
+  /// smallest per-phase Pearson of the same data unmixed by VCA (pure pixels, reduce/vca.hpp) with the same
+  /// count, matched to the same references (NaN when VCA finds no independent endmembers). Reported, not
+  /// part of the criterion.
+  double min_vca_pearson = 0;
   double accuracy = 0;        ///< classification accuracy outside the interface bands
   std::size_t pixels = 0;     ///< binned pixels decomposed
   std::string summary;        ///< the criterion's one-line summary, or the error that stopped the point
