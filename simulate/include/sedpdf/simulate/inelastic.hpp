@@ -137,15 +137,17 @@ double incoherent_dcs(IncoherentModel model, int Z, double theta, double energy_
 /// ∫ dσ_i/dΩ dΩ over θ_lo ≤ θ ≤ θ_hi (Å²) with the model's S.
 double incoherent_cross_section(IncoherentModel model, int Z, double energy_eV, double theta_lo, double theta_hi);
 
-/// Applies the plasmon redistribution and the incoherent background to `intensity` (fraction of incident
-/// electrons per pixel on `grid`) for a column holding thickness_A[p] of materials[p] (Å). Intensity is
+/// Applies the inelastic scattering to `intensity` (fraction of incident electrons per pixel on `grid`) for a
+/// column holding thickness_A[p] of materials[p] (Å): with the continuous join, all events of the joint kernel
+/// (Lorentzian core to s_x, closure tail over the whole grid) as one Poisson transfer function; with the cutoff
+/// join, the plasmon redistribution and then the linear incoherent background (header comment). Intensity is
 /// conserved up to what leaves the grid. Throws std::invalid_argument for a size mismatch, negative
 /// thickness or bad parameters (naming the value).
 void apply_inelastic(const InelasticParams& params, const std::vector<double>& thickness_A,
                      const ReciprocalGrid& grid, std::vector<double>& intensity);
 
-/// Incoherent background per unit s-area (fraction of incident electrons per Å⁻², for 1 Å of material
-/// m) at s (Å⁻¹): ρ·Σ c_a dσ_i,a/dΩ · λ² for θ = λs > θ_c, 0 below. Multiply by the thickness (Å).
+/// Incoherent background of the cutoff join per unit s-area (fraction of incident electrons per Å⁻², for 1 Å
+/// of material m) at s (Å⁻¹): ρ·Σ c_a dσ_i,a/dΩ · λ² for θ = λs > θ_c, 0 below. Multiply by the thickness (Å).
 double incoherent_background_density(const InelasticMaterial& m, const InelasticParams& p, double s);
 /// Probability per Å of thickness that an electron is scattered into the incoherent background (θ > θ_c).
 double incoherent_probability_per_A(const InelasticMaterial& m, const InelasticParams& p);
