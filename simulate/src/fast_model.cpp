@@ -147,16 +147,15 @@ FastModel::FastModel(std::vector<FastMaterial> materials, const FastModelParams&
     for (const CompositionEntry& c : m.model.composition()) im.composition.emplace_back(c.element, c.fraction);
     inf.mfp_plasmon_A = plasmon_mfp(im, params_.inelastic);
     inf.incoherent_per_A = incoherent_probability_per_A(im, params_.inelastic);
+    const InelasticEvents ev = inelastic_events(im, params_.inelastic);
+    inf.handover_s = ev.s_x;
     if (params_.inelastic.join == InelasticJoin::Continuous) {
-      const InelasticEvents ev = inelastic_events(im, params_.inelastic);
-      inf.inelastic_per_A = ev.total_per_A();
-      inf.handover_s = ev.s_x;
-      events_.push_back(ev);
+      inf.inelastic_per_A = ev.total_per_A();  // core and tail, both as events
     } else {
-      inf.inelastic_per_A = params_.inelastic.plasmon ? 1 / inf.mfp_plasmon_A : 0.0;
-      inf.background_per_A = params_.inelastic.incoherent ? inf.incoherent_per_A : 0.0;
-      inf.handover_s = inelastic_events(im, params_.inelastic).s_c;
+      inf.inelastic_per_A = ev.lorentz_per_A;  // the Lorentzian as events, the closure part as a background
+      inf.background_per_A = ev.tail_per_A;
     }
+    events_.push_back(ev);
     params_.inelastic.materials.push_back(im);
     info_.push_back(std::move(inf));
   }
@@ -345,15 +344,11 @@ FastModel::FastModel(std::vector<FastMaterial> materials, const FastModelParams&
     }
   } else if (params_.inelastic.plasmon) {
     for (size_t m = 0; m < nm; ++m) {
-      const InelasticMaterial& im = params_.inelastic.materials[m];
-      const double sE = characteristic_angle(im.plasmon_energy_eV, energy) / lambda_;
-      const double tc = params_.inelastic.cutoff_mrad > 0 ? params_.inelastic.cutoff_mrad * 1e-3
-                                                          : plasmon_cutoff_angle(im.plasmon_energy_eV, energy);
-      const double sc = tc / lambda_;
+      const InelasticEvents& ev = events_[m];
       std::vector<double>& kh = k_hat_[m];
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 8)
       for (long j = 0; j < static_cast<long>(nq); ++j)
-        kh[static_cast<size_t>(j)] = plasmon_kernel_hankel(q_[static_cast<size_t>(j)], sE, sc);
+        kh[static_cast<size_t>(j)] = plasmon_kernel_hankel(q_[static_cast<size_t>(j)], ev.s_E, ev.s_c);
     }
   }
   // Coherent single-scattering and background distributions per annulus (4-point midpoint rule).

@@ -327,6 +327,11 @@ InelasticEvents inelastic_events(const InelasticMaterial& m, const InelasticPara
   e.s_E = r.s_E;
   e.s_c = r.s_c;
   e.s_x = r.s_c;
+  if (p.join == InelasticJoin::Cutoff) {  // Lorentzian to θ_c, the closure part beyond it
+    if (p.plasmon) e.lorentz_per_A = 1 / r.mfp;
+    if (p.incoherent) e.tail_per_A = incoherent_probability_per_A(m, p);
+    return e;
+  }
   if (p.plasmon && p.incoherent) {
     // Crossing of the Lorentzian and the closure density nearest s_c: step geometrically away from s_c on the
     // side where the Lorentzian is the larger (below s_c) or the smaller (above), then bisect.
@@ -388,6 +393,49 @@ double incoherent_probability_per_A(const InelasticMaterial& m, const InelasticP
 
 namespace {
 
+/// The Poisson sum over inelastic events on a zero-padded Py × Px grid: the pattern becomes
+/// F⁻¹[F(pattern) · exp(Σ_p y_p (K̂_p − 1))] (all orders at once). Kernels are added one material at a time
+/// (offsets from the beam in pixels, wrapped), each closed with its mean number of events y_p.
+class EventTransfer {
+ public:
+  EventTransfer(const std::vector<double>& intensity, size_t ny, size_t nx, size_t Py, size_t Px)
+      : ny_(ny), nx_(nx), Py_(Py), Px_(Px), img_(Py * Px, 0.0), kernel_(Py * Px, 0.0), log_h_(Py * Px, 0.0) {
+    for (size_t i = 0; i < ny; ++i)
+      for (size_t j = 0; j < nx; ++j) img_[i * Px + j] = intensity[i * nx + j];
+    detail::fft2(img_, Py_, Px_, -1);
+  }
+  /// Adds v to the current kernel at offset (dy, dx) pixels from the beam.
+  void add(long dy, long dx, double v) {
+    const long py = static_cast<long>(Py_), px = static_cast<long>(Px_);
+    kernel_[static_cast<size_t>((dy % py + py) % py) * Px_ + static_cast<size_t>((dx % px + px) % px)] += v;
+  }
+  /// Adds a centred (2r + 1)² kernel (row-major, e.g. plasmon_kernel_2d) times `weight`.
+  void add_centred(const std::vector<double>& k, size_t r, double weight) {
+    const size_t w = 2 * r + 1;
+    for (size_t a = 0; a < w; ++a)
+      for (size_t b = 0; b < w; ++b)
+        add(static_cast<long>(a) - static_cast<long>(r), static_cast<long>(b) - static_cast<long>(r), k[a * w + b] * weight);
+  }
+  /// Closes the current kernel: y (K̂ − 1) joins the exponent; the kernel is cleared for the next material.
+  void close(double y) {
+    detail::fft2(kernel_, Py_, Px_, -1);
+    for (size_t q = 0; q < kernel_.size(); ++q) log_h_[q] += y * (kernel_[q] - 1.0);
+    std::fill(kernel_.begin(), kernel_.end(), 0.0);
+  }
+  /// Writes the redistributed pattern back (what lands in the padding is lost off the grid).
+  void apply(std::vector<double>& intensity) {
+    const double norm = 1.0 / static_cast<double>(Py_ * Px_);
+    for (size_t q = 0; q < img_.size(); ++q) img_[q] *= std::exp(log_h_[q]) * norm;
+    detail::fft2(img_, Py_, Px_, +1);
+    for (size_t i = 0; i < ny_; ++i)
+      for (size_t j = 0; j < nx_; ++j) intensity[i * nx_ + j] = img_[i * Px_ + j].real();
+  }
+
+ private:
+  size_t ny_, nx_, Py_, Px_;
+  std::vector<std::complex<double>> img_, kernel_, log_h_;
+};
+
 /// Continuous join on a grid: every event redistributes the current pattern with the joint kernel
 /// (Lorentzian to s_x, closure beyond), transfer function exp(Σ_p y_p (K̂_p − 1)), y_p = t_p × rate_p.
 void apply_joint_events(const InelasticParams& params, const std::vector<double>& thickness_A,
@@ -416,38 +464,23 @@ void apply_joint_events(const InelasticParams& params, const std::vector<double>
   // (a single convolution with a kernel of radius R does not wrap into the grid when P ≥ n + R; plural tail
   // events, ≲ (t/λ_tail)²/2 ≈ 10⁻³ of the electrons, may wrap and are not followed further).
   const size_t core = reach_core * std::min<size_t>(3, std::max<size_t>(1, poisson_terms(ysum, 1e-3)));
-  const size_t Py = detail::next_pow2(std::max(ny + 2 * core, ny + R)), Px = detail::next_pow2(std::max(nx + 2 * core, nx + R));
-  std::vector<std::complex<double>> img(Py * Px, 0.0), transfer(Py * Px, 0.0), log_h(Py * Px, 0.0);
-  for (size_t i = 0; i < ny; ++i)
-    for (size_t j = 0; j < nx; ++j) img[i * Px + j] = intensity[i * nx + j];
-  detail::fft2(img, Py, Px, -1);
-  auto place = [&](long dy, long dx, double v) {
-    const size_t yy = static_cast<size_t>((dy % static_cast<long>(Py) + static_cast<long>(Py)) % static_cast<long>(Py));
-    const size_t xx = static_cast<size_t>((dx % static_cast<long>(Px) + static_cast<long>(Px)) % static_cast<long>(Px));
-    transfer[yy * Px + xx] += v;
-  };
+  EventTransfer et(intensity, ny, nx, detail::next_pow2(std::max(ny + 2 * core, ny + R)),
+                   detail::next_pow2(std::max(nx + 2 * core, nx + R)));
   for (size_t p : used) {
     const InelasticEvents& e = ev[p];
     const double rate = e.total_per_A();
-    std::fill(transfer.begin(), transfer.end(), 0.0);
     if (e.lorentz_per_A > 0) {  // the Lorentzian core, normalised to 1 inside s_x, weight lorentz/rate
       size_t r = 0;
       const std::vector<double> k = plasmon_kernel_2d(e.s_E, e.s_x, grid.ds, r);
-      const size_t w = 2 * r + 1;
-      for (size_t a = 0; a < w; ++a)
-        for (size_t b = 0; b < w; ++b)
-          place(static_cast<long>(a) - static_cast<long>(r), static_cast<long>(b) - static_cast<long>(r),
-                k[a * w + b] * e.lorentz_per_A / rate);
+      et.add_centred(k, r, e.lorentz_per_A / rate);
     }
     if (e.tail_per_A > 0) {  // the closure tail beyond s_x: radial table, pixels straddling s_x sub-sampled
       const InelasticMaterial& m = params.materials[p];
       const double dsr = grid.ds / 8;
       const size_t nr = static_cast<size_t>((static_cast<double>(R) + 2) * grid.ds / dsr) + 2;
-      std::vector<double> table(nr, 0.0);
-      for (size_t k = 0; k < nr; ++k) {
-        const double sk = std::max(static_cast<double>(k) * dsr, e.s_x);
-        table[k] = e.tail_per_A > 0 && electron_wavelength(params.energy_eV) * sk < kThetaMax ? closure_density(m, params, sk) : 0.0;
-      }
+      std::vector<double> table(nr, 0.0);  // the tail's density, continued flat below s_x (never read there)
+      for (size_t k = 0; k < nr; ++k)
+        table[k] = joint_density(e, m, params, std::max(static_cast<double>(k) * dsr, e.s_x * (1 + 1e-12)));
       auto dens = [&](double sv) {
         if (sv <= e.s_x) return 0.0;
         const double u = sv / dsr;
@@ -471,18 +504,12 @@ void apply_joint_events(const InelasticParams& params, const std::vector<double>
           } else {
             v = dens(sc) * area;
           }
-          if (v > 0) place(i, j, v / rate);
+          if (v > 0) et.add(i, j, v / rate);
         }
     }
-    detail::fft2(transfer, Py, Px, -1);
-    const double y = thickness_A[p] * rate;
-    for (size_t q = 0; q < transfer.size(); ++q) log_h[q] += y * (transfer[q] - 1.0);
+    et.close(thickness_A[p] * rate);
   }
-  const double norm = 1.0 / static_cast<double>(Py * Px);
-  for (size_t q = 0; q < img.size(); ++q) img[q] *= std::exp(log_h[q]) * norm;
-  detail::fft2(img, Py, Px, +1);
-  for (size_t i = 0; i < ny; ++i)
-    for (size_t j = 0; j < nx; ++j) intensity[i * nx + j] = img[i * Px + j].real();
+  et.apply(intensity);
 }
 
 }  // namespace
@@ -522,33 +549,15 @@ void apply_inelastic(const InelasticParams& params, const std::vector<double>& t
       // Padding: the tail of the convolved pattern beyond ~3 kernel radii (≲ P(m > 3) of the events)
       // would wrap around; it lands in the padding and is discarded (lost off the grid).
       const size_t reach = R * std::min<size_t>(3, std::max<size_t>(1, poisson_terms(xsum, 1e-3)));
-      const size_t Py = detail::next_pow2(ny + 2 * reach), Px = detail::next_pow2(nx + 2 * reach);
-      std::vector<std::complex<double>> img(Py * Px, 0.0), transfer(Py * Px, 0.0);
-      for (size_t i = 0; i < ny; ++i)
-        for (size_t j = 0; j < nx; ++j) img[i * Px + j] = intensity[i * nx + j];
-      detail::fft2(img, Py, Px, -1);
-      std::vector<std::complex<double>> log_h(Py * Px, 0.0);
+      EventTransfer et(intensity, ny, nx, detail::next_pow2(ny + 2 * reach), detail::next_pow2(nx + 2 * reach));
       for (size_t p = 0; p < res.size(); ++p) {
         if (x[p] <= 0) continue;
         size_t r = 0;
         const std::vector<double> k = plasmon_kernel_2d(res[p].s_E, res[p].s_c, grid.ds, r);
-        const size_t w = 2 * r + 1;
-        std::fill(transfer.begin(), transfer.end(), 0.0);
-        for (size_t a = 0; a < w; ++a)
-          for (size_t b = 0; b < w; ++b) {
-            const long dy = static_cast<long>(a) - static_cast<long>(r), dx = static_cast<long>(b) - static_cast<long>(r);
-            const size_t yy = static_cast<size_t>((dy % static_cast<long>(Py) + static_cast<long>(Py)) % static_cast<long>(Py));
-            const size_t xx = static_cast<size_t>((dx % static_cast<long>(Px) + static_cast<long>(Px)) % static_cast<long>(Px));
-            transfer[yy * Px + xx] += k[a * w + b];
-          }
-        detail::fft2(transfer, Py, Px, -1);
-        for (size_t q = 0; q < transfer.size(); ++q) log_h[q] += x[p] * (transfer[q] - 1.0);
+        et.add_centred(k, r, 1.0);
+        et.close(x[p]);
       }
-      const double norm = 1.0 / static_cast<double>(Py * Px);
-      for (size_t q = 0; q < img.size(); ++q) img[q] *= std::exp(log_h[q]) * norm;
-      detail::fft2(img, Py, Px, +1);
-      for (size_t i = 0; i < ny; ++i)
-        for (size_t j = 0; j < nx; ++j) intensity[i * nx + j] = img[i * Px + j].real();
+      et.apply(intensity);
     }
   }
 

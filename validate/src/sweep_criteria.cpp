@@ -58,10 +58,6 @@ UnmixingVerdict evaluate_unmixing(const UnmixingInput& in, const UnmixingCriteri
     if (!in.decomposed.empty() && in.decomposed.size() != npix)
       throw std::invalid_argument("unmixing verdict: decomposed mask of " + std::to_string(in.decomposed.size()) +
                                   " pixels for a " + std::to_string(in.truth.ny) + " × " + std::to_string(in.truth.nx) + " map");
-    for (const auto& l : in.loadings)
-      if (l.size() != npix)
-        throw std::invalid_argument("unmixing verdict: loading map of " + std::to_string(l.size()) + " pixels for " +
-                                    std::to_string(npix));
     std::vector<std::size_t> idx;
     std::vector<std::vector<double>> pts;
     for (std::size_t p = 0; p < npix; ++p) {

@@ -272,7 +272,7 @@ class FastModel {
   std::vector<std::vector<double>> p_hat_;     // per material p̂(q)
   std::vector<std::vector<double>> pair_hat_;  // per material: the interference part ⟨f⟩²(S − 1)·DW of p̂(q)
   std::vector<std::vector<double>> k_hat_;     // per material K̂(q)
-  std::vector<InelasticEvents> events_;        // per material, continuous join
+  std::vector<InelasticEvents> events_;        // per material (inelastic_events, either join)
   std::vector<std::vector<double>> coh_ann_;   // per material: ∫_annulus d_coherent·λ_el (normalised)
   std::vector<std::vector<double>> bg_ann_;    // per material: Lenz background per annulus, normalised to 1
   // pixel → annulus weights (CSR over stored pixels)

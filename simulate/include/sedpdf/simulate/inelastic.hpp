@@ -163,15 +163,17 @@ double plasmon_density(const InelasticMaterial& m, const InelasticParams& p, dou
 struct InelasticEvents {
   double s_E = 0;            ///< Å⁻¹, θ_E/λ
   double s_c = 0;            ///< Å⁻¹, θ_c/λ
-  double s_x = 0;            ///< Å⁻¹, hand-over: the crossing nearest s_c, or s_c (no crossing, or one part off)
+  double s_x = 0;            ///< Å⁻¹, hand-over: the crossing nearest s_c, or s_c (no crossing, one part off, cutoff join)
   bool crossing = false;     ///< s_x is a crossing of the two densities
   double lorentz_per_A = 0;  ///< events per Å in the Lorentzian core s ≤ s_x (0 with plasmon off)
   double tail_per_A = 0;     ///< events per Å in the closure tail θ_x < θ < 0.5 rad (0 with incoherent off)
   double total_per_A() const { return lorentz_per_A + tail_per_A; }
 };
 /// The joint distribution of material m: plasmon and incoherent on: Lorentzian to s_x, closure beyond;
-/// plasmon only: Lorentzian to s_c; incoherent only: closure beyond s_c. Throws std::invalid_argument for
-/// bad material data (as plasmon_mfp and incoherent_background_density).
+/// plasmon only: Lorentzian to s_c; incoherent only: closure beyond s_c. With the cutoff join s_x = s_c
+/// always, the rates 1/λ_p and incoherent_probability_per_A (the closure part is then a background, not
+/// events). Throws std::invalid_argument for bad material data (as plasmon_mfp and
+/// incoherent_background_density).
 InelasticEvents inelastic_events(const InelasticMaterial& m, const InelasticParams& p);
 /// Single-event density of the joint distribution per Å⁻² per Å at s (Å⁻¹) (0 where neither part acts).
 double joint_density(const InelasticEvents& e, const InelasticMaterial& m, const InelasticParams& p, double s);
