@@ -40,7 +40,7 @@ StudyConfig load_run_config(const std::string& path) {
   const TomlSection t = section(c, "study");
   t.only({"name", "engine", "output_dir", "binning", "composition", "damping_pixel_b_A2", "damping_area_b_A2",
           "fit_s_lo_A-1", "fit_s_hi_A-1", "s_min_A-1", "s_max_A-1", "poly_degree", "decompose_r_A", "components",
-          "pca_criterion", "decompose_r_step_A", "min_thickness_nm", "probe_diameter_nm", "thickness_bands", "pure_fraction", "second_scan",
+          "pca_criterion", "decompose_r_step_A", "min_thickness_nm", "particle_mask", "vadf_threshold", "vadf_film_sigmas", "probe_diameter_nm", "thickness_bands", "pure_fraction", "second_scan",
           "second_scan_cumulative_dose_e_per_A2", "keep_4d", "draw_figures", "threads"});
   s.name = t.string("name", std::filesystem::path(path).stem().string());
   try {
@@ -84,6 +84,15 @@ StudyConfig load_run_config(const std::string& path) {
   }
   s.decompose_r_step_A = t.non_negative("decompose_r_step_A", 0.2);
   s.min_thickness_A = t.non_negative("min_thickness_nm", 10.0) * kNm;
+  try {
+    s.particle_mask = parse_particle_mask_source(t.string("particle_mask", "truth"));
+  } catch (const std::invalid_argument& e) {
+    t.fail("particle_mask", e.what());
+  }
+  if (t.has("vadf_threshold")) s.vadf_mask.threshold = t.non_negative("vadf_threshold", 0.0);
+  s.vadf_mask.film_sigmas = t.positive("vadf_film_sigmas", 5.0);
+  if ((t.has("vadf_threshold") || t.has("vadf_film_sigmas")) && s.particle_mask != ParticleMaskSource::Vadf)
+    t.fail(t.has("vadf_threshold") ? "vadf_threshold" : "vadf_film_sigmas", "applies to particle_mask = \"vadf\" only");
   s.probe_diameter_A = t.non_negative("probe_diameter_nm", 5.0) * kNm;
   const int64_t nb = t.integer("thickness_bands", 3);
   if (nb < 1 || nb > 20) t.fail("thickness_bands", "must be 1..20");

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <unistd.h>
@@ -63,6 +64,40 @@ TEST(RunCli, BadConfigNamesKeyAndFileAndWritesNothing) {
   EXPECT_NE(r3.err.find("missing.toml"), std::string::npos) << r3.err;
   fs::remove_all(d);
   fs::remove_all(d2);
+}
+
+TEST(RunCli, ParticleMaskKeys) {
+  // Unknown mask source; a VADF key with the truth mask.
+  const fs::path d = setup("mask_bad", "particle_mask = \"adf\"\n");
+  const CliRun r = run({"run", (d / "run.toml").string()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("study.particle_mask"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("'adf'"), std::string::npos) << r.err;
+  const fs::path d2 = setup("mask_bad2", "vadf_threshold = 0.3\n");
+  const CliRun r2 = run({"run", (d2 / "run.toml").string()});
+  EXPECT_EQ(r2.code, 1);
+  EXPECT_NE(r2.err.find("study.vadf_threshold"), std::string::npos) << r2.err;
+  // The automatic VADF mask on a field with no bare film (a slab everywhere) refuses to guess, names the
+  // key to set, and leaves an earlier report untouched.
+  const fs::path d3 = setup("mask_nofilm", "particle_mask = \"vadf\"\n");
+  fs::create_directories(d3 / "report");
+  write_file(d3 / "report" / "earlier.txt", "kept");
+  const CliRun r3 = run({"run", (d3 / "run.toml").string(), "--quiet"});
+  EXPECT_EQ(r3.code, 1);
+  EXPECT_NE(r3.err.find("not a narrow film level"), std::string::npos) << r3.err;
+  EXPECT_NE(r3.err.find("vadf_threshold"), std::string::npos) << r3.err;
+  EXPECT_TRUE(fs::exists(d3 / "report" / "earlier.txt"));
+  EXPECT_FALSE(fs::exists(d3 / "report" / "report.html"));
+  // With the threshold given (every pixel of the slab is above 0) the same run completes.
+  write_file(d3 / "run.toml", [&] {
+    std::ifstream in(d3 / "run.toml");
+    std::string t((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return t + "vadf_threshold = 0.0\n";
+  }());
+  const CliRun r4 = run({"run", (d3 / "run.toml").string(), "--quiet"});
+  ASSERT_EQ(r4.code, 0) << r4.err;
+  EXPECT_TRUE(fs::exists(d3 / "report" / "report.html"));
+  for (const fs::path& x : {d, d2, d3}) fs::remove_all(x);
 }
 
 TEST(RunCli, TinyRunWritesTheReport) {

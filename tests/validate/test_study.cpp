@@ -120,6 +120,52 @@ TEST(Study, TinyScenarioEndToEnd) {
   fs::remove_all(out);
 }
 
+TEST(Study, VadfMaskFindsTheParticleOnTheFilm) {
+  // The tiny scenario's phases in an ellipsoidal particle (up to 100 nm) on the 10 nm film, with bare film
+  // around it: the decomposed pixels chosen from the data alone (VADF above the film's level,
+  // reduce/particle_mask.hpp) against the ground-truth particle (thicker than 10 nm).
+  const fs::path out = temp_dir("study_vadf");
+  StudyConfig c = tiny_study(out);
+  c.specimen.thickness = ThicknessGeometry{};
+  c.specimen.thickness.kind = ThicknessGeometry::Kind::Particles;
+  EllipsoidParticle e;
+  e.x = e.y = 440;
+  e.semi_a = 380;
+  e.semi_b = 300;
+  e.thickness = 1000;
+  c.specimen.thickness.particles.push_back(e);
+  c.particle_mask = ParticleMaskSource::Vadf;
+  c.thickness_bands = 1;
+  const StudyResult r = run_study(c);
+  const DatasetStudy& d = r.datasets.at(0);
+  ASSERT_EQ(d.mask_source, ParticleMaskSource::Vadf);
+  EXPECT_TRUE(d.vadf_mask.automatic);
+  std::printf("[study vadf] film %.4f ± %.4f, threshold %.4f (Otsu %.4f): %zu pixels, %zu of %zu truth; ICA %.3f / %.3f, "
+              "VCA %.3f / %.3f, classification %.3f\n", d.vadf_mask.film_level, d.vadf_mask.film_sigma,
+              d.vadf_mask.threshold, d.vadf_mask.otsu, d.vadf_mask.n_inside, d.mask_and_truth_pixels,
+              d.truth_particle_pixels, d.verdict.phase_pearson[0], d.verdict.phase_pearson[1], d.vca_pearson[0],
+              d.vca_pearson[1], d.verdict.classification.accuracy);
+  EXPECT_EQ(d.pixels_decomposed, d.vadf_mask.n_inside);
+  EXPECT_GE(d.truth_particle_pixels, 20u);
+  EXPECT_LE(d.truth_particle_pixels, 50u);
+  // Every ground-truth particle pixel is found, and no bare-film pixel is taken: the extra pixels are the
+  // particle's rim, thinner than 10 nm but not zero (seed 7: 44 = 36 + 8 rim pixels).
+  EXPECT_EQ(d.mask_and_truth_pixels, d.truth_particle_pixels);
+  std::size_t bare = 0, rim = 0;
+  for (std::size_t q = 0; q < d.truth_thickness.size(); ++q) {
+    if (!d.vadf_mask.inside[q] || d.truth_labels[q] >= 0) continue;
+    (d.truth_thickness[q] > 0 ? rim : bare) += 1;
+  }
+  EXPECT_EQ(bare, 0u);
+  EXPECT_EQ(rim, d.vadf_mask.n_inside - d.mask_and_truth_pixels);
+  EXPECT_NEAR(d.vadf_mask.threshold, d.vadf_mask.film_level + 5 * d.vadf_mask.film_sigma, 1e-12);
+  // With the rim the film's G(r) enters the cube as a third signal: the same data unmix worse than with the
+  // ground-truth mask (seed 7: classification 0.50, ICA 0.68 / 0.28, VCA 0.79 / 0.00; with the 36 particle
+  // pixels alone 0.97, 0.88 / 0.41, 0.92 / 0.71; docs/study.md) — the reason the truth mask stays the study's
+  // default. Not asserted: a finding, not a property of the mask.
+  fs::remove_all(out);
+}
+
 TEST(Study, RejectsBadParameters) {
   const fs::path out = temp_dir("study_bad");
   StudyConfig c = tiny_study(out);

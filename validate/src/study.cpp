@@ -207,6 +207,23 @@ std::string dose_label(double dose) { return fmt(dose, 3) + " e⁻/Å²"; }
 
 std::string yes_no(bool b) { return b ? "yes" : "no"; }
 
+/// How the decomposed pixels were chosen and how they agree with the ground-truth particle.
+std::string mask_sentence(const DatasetStudy& ds) {
+  const std::size_t n = ds.mask_source == ParticleMaskSource::Vadf ? ds.vadf_mask.n_inside : ds.truth_particle_pixels;
+  std::string t = ds.mask_source == ParticleMaskSource::Truth ? "Mask: the ground-truth particle."
+                                                              : "Mask: VADF > " + fmt(ds.vadf_mask.threshold, 4);
+  if (ds.mask_source == ParticleMaskSource::Vadf) {
+    if (ds.vadf_mask.automatic)
+      t += " = the bare film's level " + fmt(ds.vadf_mask.film_level, 4) + " + " +
+           fmt((ds.vadf_mask.threshold - ds.vadf_mask.film_level) / ds.vadf_mask.film_sigma, 3) + " × its σ " +
+           fmt(ds.vadf_mask.film_sigma, 2) + " (automatic; Otsu split " + fmt(ds.vadf_mask.otsu, 4) + ")";
+    t += ": " + std::to_string(n) + " pixels, holding " + std::to_string(ds.mask_and_truth_pixels) + " of the " +
+         std::to_string(ds.truth_particle_pixels) + " ground-truth particle pixels (thicker than the scoring limit), " +
+         std::to_string(n - ds.mask_and_truth_pixels) + " others.";
+  }
+  return t;
+}
+
 }  // namespace
 
 StudyEngine parse_study_engine(const std::string& text) {
@@ -216,6 +233,14 @@ StudyEngine parse_study_engine(const std::string& text) {
 }
 
 std::string study_engine_name(StudyEngine e) { return e == StudyEngine::Fast ? "fast" : "multislice"; }
+
+ParticleMaskSource parse_particle_mask_source(const std::string& text) {
+  if (text == "truth") return ParticleMaskSource::Truth;
+  if (text == "vadf") return ParticleMaskSource::Vadf;
+  throw std::invalid_argument("unknown particle mask '" + text + "' (truth, vadf)");
+}
+
+std::string particle_mask_source_name(ParticleMaskSource m) { return m == ParticleMaskSource::Truth ? "truth" : "vadf"; }
 
 DecomposeOptions study_decompose_defaults() {
   DecomposeOptions d;
@@ -528,11 +553,37 @@ StudyResult run_study(const StudyConfig& config) {
       throw std::logic_error("study: reduced cube " + std::to_string(cube.ny) + " × " + std::to_string(cube.nx) +
                              " differs from the binned truth " + std::to_string(bg.ny) + " × " + std::to_string(bg.nx));
     {
-      // Keep the particle only (ground-truth thickness >= min_thickness_A).
+      // Keep the particle only: ground-truth thickness >= min_thickness_A, or the VADF mask (data only).
+      const std::size_t npix = bg.nx * bg.ny;
+      std::vector<uint8_t> inside(npix, 0);
+      ds.mask_source = cfg.particle_mask;
+      if (cfg.particle_mask == ParticleMaskSource::Vadf) {
+        std::vector<double> vadf = H5Reader(reduced_file.string()).read("/reduced/vadf");
+        if (vadf.size() != npix)
+          throw std::logic_error("study: /reduced/vadf holds " + std::to_string(vadf.size()) + " values for " +
+                                 std::to_string(npix) + " binned pixels");
+        std::vector<uint8_t> valid(npix, 0);
+        for (std::size_t q : cube.pixel) valid[q] = 1;  // not failed
+        try {
+          ds.vadf_mask = vadf_particle_mask(vadf, valid, cfg.vadf_mask);
+        } catch (const std::invalid_argument& e) {
+          throw std::invalid_argument("study [study] particle_mask = \"vadf\" on " + reduced_file.string() + ": " + e.what());
+        }
+        inside = ds.vadf_mask.inside;
+      } else {
+        for (std::size_t q = 0; q < npix; ++q) inside[q] = bg.labels[q] >= 0 ? 1 : 0;
+      }
+      ds.truth_particle_pixels = ds.mask_and_truth_pixels = 0;
+      for (std::size_t q = 0; q < npix; ++q) {
+        ds.truth_particle_pixels += bg.labels[q] >= 0 ? 1 : 0;
+        ds.mask_and_truth_pixels += (bg.labels[q] >= 0 && inside[q]) ? 1 : 0;
+      }
       std::vector<Eigen::Index> keep;
       for (Eigen::Index i = 0; i < static_cast<Eigen::Index>(cube.pixel.size()); ++i)
-        if (bg.labels[cube.pixel[static_cast<std::size_t>(i)]] >= 0) keep.push_back(i);
-      if (keep.size() < 3) throw std::invalid_argument("study: fewer than 3 binned pixels inside the particle");
+        if (inside[cube.pixel[static_cast<std::size_t>(i)]]) keep.push_back(i);
+      if (keep.size() < 3)
+        throw std::invalid_argument("study: fewer than 3 binned pixels inside the particle (" +
+                                    particle_mask_source_name(cfg.particle_mask) + " mask)");
       Eigen::MatrixXd data(static_cast<Eigen::Index>(keep.size()), cube.data.cols());
       std::vector<std::size_t> pix;
       std::fill(cube.used.begin(), cube.used.end(), 0);
@@ -865,9 +916,13 @@ StudyResult run_study(const StudyConfig& config) {
               std::to_string(cfg.bin) + " × " + std::to_string(cfg.bin) +
               " binning and the 003 chain (Mu 2013 polynomial, exp damping b = " + fmt(cfg.chain.damping.b, 3) +
               " per pixel, " + fmt(cfg.region_damping_b, 3) + " for area averages); PCA → ICA on G(r) over " +
-              fmt(cfg.decompose_window.lo, 3) + "–" + fmt(cfg.decompose_window.hi, 3) +
-              " Å; pixels thinner than " + fmt(cfg.min_thickness_A / 10, 3) +
-              " nm (ground truth) are outside the particle. Definitions and criteria: docs/study.md.");
+              fmt(cfg.decompose_window.lo, 3) + "–" + fmt(cfg.decompose_window.hi, 3) + " Å over " +
+              (cfg.particle_mask == ParticleMaskSource::Truth
+                   ? std::string("the particle's binned pixels by the ground truth (thicker than ") +
+                         fmt(cfg.min_thickness_A / 10, 3) + " nm)"
+                   : std::string("the binned pixels above a VADF threshold (data only)")) +
+              "; pixels thinner than " + fmt(cfg.min_thickness_A / 10, 3) +
+              " nm (ground truth) are not scored. Definitions and criteria: docs/study.md.");
   {
     std::vector<std::vector<std::string>> rows;
     for (const auto& c : res.checks) rows.push_back({c.item, c.measured, c.pass ? "pass" : "FAIL"});
@@ -880,7 +935,8 @@ StudyResult run_study(const StudyConfig& config) {
   for (const DatasetStudy& ds : res.datasets) {
     w.section("Unmixing, " + ds.label);
     w.paragraph(std::to_string(ds.pixels_decomposed) + " binned pixels of " + fmt(ds.binned_step_A / 10, 3) +
-                " nm decomposed (" + std::to_string(ds.failed_pixels) + " failed reductions). PCA: " + ds.pca_reason);
+                " nm decomposed (" + std::to_string(ds.failed_pixels) + " failed reductions). " + mask_sentence(ds) +
+                " PCA: " + ds.pca_reason);
     UnmixingInput uin;
     uin.r = ds.r;
     uin.components = ds.components;
@@ -986,6 +1042,15 @@ StudyResult run_study(const StudyConfig& config) {
       h.attribute(g, "pca_components", static_cast<double>(ds.pca_components));
       h.attribute(g, "success", ds.verdict.success ? 1.0 : 0.0);
       h.attribute(g, "classification_accuracy", ds.verdict.classification.accuracy);
+      h.attribute(g, "particle_mask", particle_mask_source_name(ds.mask_source));
+      h.attribute(g, "pixels_decomposed", static_cast<double>(ds.pixels_decomposed));
+      h.attribute(g, "truth_particle_pixels", static_cast<double>(ds.truth_particle_pixels));
+      h.attribute(g, "mask_and_truth_pixels", static_cast<double>(ds.mask_and_truth_pixels));
+      if (ds.mask_source == ParticleMaskSource::Vadf) {
+        h.attribute(g, "vadf_threshold", ds.vadf_mask.threshold);
+        h.attribute(g, "vadf_film_level", ds.vadf_mask.film_level);
+        h.attribute(g, "vadf_film_sigma", ds.vadf_mask.film_sigma);
+      }
       h.attribute(g, "summary", ds.verdict.summary);
       h.dataset(g + "/r", ds.r, "Å");
       h.dataset(g + "/pca_variance_ratio", ds.pca_variance_ratio, "1");

@@ -17,6 +17,7 @@
 
 #include "sedpdf/reduce/chain.hpp"
 #include "sedpdf/reduce/decompose.hpp"
+#include "sedpdf/reduce/particle_mask.hpp"
 #include "sedpdf/simulate/detector_model.hpp"
 #include "sedpdf/simulate/fast_model.hpp"
 #include "sedpdf/simulate/inelastic.hpp"
@@ -34,6 +35,12 @@ enum class StudyEngine { Fast, Multislice };
 /// "fast", "multislice" (throws std::invalid_argument naming the text otherwise).
 StudyEngine parse_study_engine(const std::string& text);
 std::string study_engine_name(StudyEngine e);
+
+/// The pixels decomposed: the ground-truth particle or a VADF threshold (StudyConfig::particle_mask).
+enum class ParticleMaskSource { Truth, Vadf };
+/// "truth", "vadf" (throws std::invalid_argument naming the text otherwise).
+ParticleMaskSource parse_particle_mask_source(const std::string& text);
+std::string particle_mask_source_name(ParticleMaskSource m);
 
 /// Progress of a study: the stage ("simulate", "reduce", "unmix", "regions", "references", "report"), work
 /// done/total within the stage, seconds since the study started, and a message for the log.
@@ -87,8 +94,15 @@ struct StudyConfig {
   /// ICA with the automatic PCA count by parallel analysis (see study_decompose_defaults).
   DecomposeOptions decompose = study_decompose_defaults();
   /// Binned pixels whose ground-truth specimen thickness (film excluded) is below this are outside the
-  /// particle: not decomposed, not scored (Å). In an experiment this mask comes from the ADF/VADF image.
+  /// particle: not scored, and with particle_mask = Truth not decomposed (Å).
   double min_thickness_A = 100;
+  /// Which binned pixels are decomposed: Truth = the ground-truth thickness mask above (what the data would
+  /// show if the experimenter's mask were perfect); Vadf = the data alone, a threshold on the reduced VADF
+  /// image (reduce/particle_mask.hpp: automatic from the bare film's level, or vadf_mask.threshold) — what an
+  /// experimenter does. Scoring always uses the ground truth, so particle pixels the VADF mask misses count
+  /// as misclassified.
+  ParticleMaskSource particle_mask = ParticleMaskSource::Truth;
+  ParticleMaskOptions vadf_mask;
   std::size_t thickness_bands = 3;      ///< ePDF vs thickness: area averages over this many thickness bands per phase
   double pure_fraction = 0.99;          ///< a scan position belongs to a phase's area average above this fraction
   UnmixingCriteria criteria;            ///< success criterion (exclusion_distance is set to probe_diameter_A)
@@ -166,6 +180,11 @@ struct DatasetStudy {
   std::size_t binned_nx = 0, binned_ny = 0;
   double binned_step_A = 0;
   std::size_t pixels_decomposed = 0;
+  /// The decomposition mask: its source, the VADF mask's threshold and film level (NaN with the truth mask or
+  /// a given threshold), and its agreement with the ground-truth particle (thickness ≥ min_thickness_A).
+  ParticleMaskSource mask_source = ParticleMaskSource::Truth;
+  ParticleMask vadf_mask;              ///< filled with the VADF mask (inside: per binned pixel)
+  std::size_t truth_particle_pixels = 0, mask_and_truth_pixels = 0;
   std::size_t failed_pixels = 0;
   int pca_components = 0;                 ///< automatic count
   std::string pca_reason;
