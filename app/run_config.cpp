@@ -22,7 +22,7 @@ TomlSection section(const SimulateConfig& c, const std::string& name) {
 }  // namespace
 
 StudyConfig load_run_config(const std::string& path) {
-  const SimulateConfig c = load_simulate_config(path, {"study", "fast", "multislice"}, {});
+  const SimulateConfig c = load_simulate_config(path, {"study", "fast", "multislice", "damage"}, {});
   StudyConfig s;
   s.specimen = c.specimen;
   s.scan = c.scan;
@@ -41,7 +41,7 @@ StudyConfig load_run_config(const std::string& path) {
   t.only({"name", "engine", "output_dir", "binning", "composition", "damping_pixel_b_A2", "damping_area_b_A2",
           "fit_s_lo_A-1", "fit_s_hi_A-1", "s_min_A-1", "s_max_A-1", "poly_degree", "decompose_r_A", "components",
           "pca_criterion", "decompose_r_step_A", "min_thickness_nm", "particle_mask", "vadf_threshold", "vadf_film_sigmas", "probe_diameter_nm", "thickness_bands", "pure_fraction", "second_scan",
-          "second_scan_cumulative_dose_e_per_A2", "keep_4d", "draw_figures", "threads"});
+          "second_scan_cumulative_dose_e_per_A2", "second_scan_data", "keep_4d", "draw_figures", "threads"});
   s.name = t.string("name", std::filesystem::path(path).stem().string());
   try {
     s.engine = parse_study_engine(t.string("engine", "fast"));
@@ -101,6 +101,46 @@ StudyConfig load_run_config(const std::string& path) {
   if (s.pure_fraction > 1) t.fail("pure_fraction", "must be <= 1");
   s.second_scan = t.boolean("second_scan", false);
   s.second_scan_cumulative_dose = t.positive("second_scan_cumulative_dose_e_per_A2", 20.0);
+  try {
+    s.second_scan_data = parse_second_scan_data(t.string("second_scan_data", "cumulative"));
+  } catch (const std::invalid_argument& e) {
+    t.fail("second_scan_data", e.what());
+  }
+
+  // [[damage.phase]]: the beam-damage model per phase (simulate/damage.hpp; fast engine only)
+  {
+    const TomlSection dsec = section(c, "damage");
+    dsec.only({"phase"});
+    if (dsec.has("phase")) {
+      const toml::array* a = dsec.table()->get("phase")->as_array();
+      if (!a) dsec.fail("phase", "must be an array of tables [[damage.phase]]");
+      for (const toml::node& e : *a) {
+        if (!e.is_table()) dsec.fail("phase", "must be an array of tables [[damage.phase]]");
+        const TomlSection p(path, e.as_table(), "damage.phase");
+        p.only({"name", "critical_dose_e_per_A2", "pair_sigma_A", "r_intact_A", "mass_loss"});
+        const std::string name = p.string("name", "");
+        bool known = false;
+        for (const auto& ph : s.specimen.phases) known |= ph.name == name;
+        if (!known) p.fail("name", "unknown phase '" + name + "' (the specimen's phases)");
+        for (const auto& [other, dm] : s.damage)
+          if (other == name) p.fail("name", "phase '" + name + "' is given twice");
+        DamageModel dm;
+        dm.critical_dose = p.positive("critical_dose_e_per_A2", 0);
+        if (!p.has("critical_dose_e_per_A2")) p.fail("critical_dose_e_per_A2", "is required (e⁻/Å²)");
+        dm.pair_sigma_A = p.non_negative("pair_sigma_A", 0);
+        dm.r_intact_A = p.non_negative("r_intact_A", 2.5);
+        dm.mass_loss = p.non_negative("mass_loss", 0);
+        try {
+          dm.check(name);
+        } catch (const std::invalid_argument& err) {
+          p.fail("mass_loss", err.what());
+        }
+        s.damage.push_back({name, dm});
+      }
+      if (!s.damage.empty() && s.engine != StudyEngine::Fast)
+        dsec.fail("phase", "the beam-damage model is implemented in the fast model only ([study] engine = \"fast\")");
+    }
+  }
   s.keep_4d = t.boolean("keep_4d", true);
   s.draw_figures = t.boolean("draw_figures", true);
   const int64_t th = t.integer("threads", 0);

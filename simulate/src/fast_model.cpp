@@ -17,6 +17,7 @@
 #include "sedpdf/simulate/electron_optics.hpp"
 #include "sedpdf/simulate/fft2.hpp"
 #include "sedpdf/simulate/potential.hpp"
+#include "sedpdf/simulate/damage.hpp"
 #include "sedpdf/simulate/partial_pdf.hpp"
 #include "sedpdf/simulate/scattering_factors.hpp"
 #include "sedpdf/simulate/total_scattering.hpp"
@@ -112,7 +113,7 @@ FastModel::FastModel(std::vector<FastMaterial> materials, const FastModelParams&
     po.dr = params.pdf_dr;
     po.r_max = std::min(params.pdf_r_max, m.model.cell.minimum_image_radius() - 1e-6);
     po.threads = params.threads;
-    const PartialPdfs pp = compute_partial_pdfs(m.model, po);
+    const PartialPdfs pp = smear_pairs_beyond(compute_partial_pdfs(m.model, po), m.smear_sigma_A, m.smear_r_intact_A);
     const TotalScattering ts = total_scattering(pp, *sf, s, true);
     inf.s = s;
     inf.S = ts.S;
@@ -1171,21 +1172,40 @@ void FastModel::profile_counts(const std::vector<double>& expected, uint64_t see
 
 // ---------------------------------------------------------------- sources and profile scans
 
+namespace {
+std::vector<FastPatternSource::PhaseParts> single_parts(const std::vector<int>& material_of_phase) {
+  std::vector<FastPatternSource::PhaseParts> parts;
+  for (int m : material_of_phase) parts.push_back({{m, 1.0}});
+  return parts;
+}
+}  // namespace
+
 FastPatternSource::FastPatternSource(const FastModel& model, const Specimen& specimen, const ScanSpec& scan,
                                      std::vector<int> material_of_phase, int film_material, double probe_fwhm_A,
                                      uint64_t seed)
-    : model_(model), specimen_(&specimen), material_of_phase_(material_of_phase), film_material_(film_material),
+    : FastPatternSource(model, specimen, scan, single_parts(material_of_phase), film_material, probe_fwhm_A, seed) {}
+
+FastPatternSource::FastPatternSource(const FastModel& model, const Specimen& specimen, const ScanSpec& scan,
+                                     std::vector<PhaseParts> materials_of_phase, int film_material,
+                                     double probe_fwhm_A, uint64_t seed)
+    : model_(model), specimen_(&specimen), parts_(std::move(materials_of_phase)), film_material_(film_material),
       nx_(scan.nx), x0_(scan.x0_A), y0_(scan.y0_A), step_(scan.step_A), seed_(seed) {
-  if (material_of_phase.size() != specimen.phase_count())
-    throw std::invalid_argument("fast model: " + std::to_string(material_of_phase.size()) + " material indices for " +
+  if (parts_.size() != specimen.phase_count())
+    throw std::invalid_argument("fast model: " + std::to_string(parts_.size()) + " material indices for " +
                                 std::to_string(specimen.phase_count()) + " specimen phases");
-  for (int m : material_of_phase)
-    if (m < 0 || static_cast<size_t>(m) >= model.n_materials())
-      throw std::invalid_argument("fast model: material index " + std::to_string(m) + " out of range");
+  for (const PhaseParts& pp : parts_)
+    for (const auto& [m, w] : pp) {
+      if (m < 0 || static_cast<size_t>(m) >= model.n_materials())
+        throw std::invalid_argument("fast model: material index " + std::to_string(m) + " out of range");
+      if (!(w >= 0) || !std::isfinite(w))
+        throw std::invalid_argument("fast model: material " + std::to_string(m) + " has weight " + std::to_string(w) +
+                                    " in a phase (need finite, >= 0)");
+    }
   const GroundTruth gt = compute_ground_truth(specimen, scan_grid(scan), probe_fwhm_A);
   t_.assign(scan.nx * scan.ny, std::vector<double>(model.n_materials(), 0.0));
   for (size_t k = 0; k < t_.size(); ++k) {
-    for (size_t p = 0; p < specimen.phase_count(); ++p) t_[k][static_cast<size_t>(material_of_phase[p])] += gt.thickness[p][k];
+    for (size_t p = 0; p < specimen.phase_count(); ++p)
+      for (const auto& [m, w] : parts_[p]) t_[k][static_cast<size_t>(m)] += w * gt.thickness[p][k];
     if (film_material >= 0 && specimen.has_film()) t_[k][static_cast<size_t>(film_material)] += specimen.spec().film.thickness;
   }
   if (!model.params().mean_inner_potential) return;
@@ -1230,7 +1250,8 @@ double FastPatternSource::mip_window() const {
 std::vector<double> FastPatternSource::column_at(double x, double y) const {
   std::vector<double> t(model_.n_materials(), 0.0);
   const ColumnThickness c = specimen_->column_thickness(x, y);
-  for (size_t p = 0; p < c.phase.size(); ++p) t[static_cast<size_t>(material_of_phase_[p])] += c.phase[p];
+  for (size_t p = 0; p < c.phase.size(); ++p)
+    for (const auto& [m, w] : parts_[p]) t[static_cast<size_t>(m)] += w * c.phase[p];
   if (film_material_ >= 0 && specimen_->has_film()) t[static_cast<size_t>(film_material_)] += specimen_->spec().film.thickness;
   return t;
 }

@@ -100,6 +100,32 @@ TEST(RunCli, ParticleMaskKeys) {
   for (const fs::path& x : {d, d2, d3}) fs::remove_all(x);
 }
 
+TEST(RunCli, DamageKeys) {
+  // [[damage.phase]] is appended after [study]: an unknown phase, a missing critical dose, a mass loss of 1,
+  // the multislice engine, an unknown second_scan_data — each named, before anything is computed.
+  const std::string ok = "\n[[damage.phase]]\nname = \"agZIF62\"\ncritical_dose_e_per_A2 = 30.0\n";
+  struct Case {
+    std::string study, damage, expect;
+  };
+  const std::vector<Case> cases{
+      {"", "\n[[damage.phase]]\nname = \"quartz\"\ncritical_dose_e_per_A2 = 30.0\n", "unknown phase 'quartz'"},
+      {"", "\n[[damage.phase]]\nname = \"agZIF62\"\n", "damage.phase.critical_dose_e_per_A2"},
+      {"", ok + "mass_loss = 1.0\n", "mass_loss = 1"},
+      {"", ok + "colour = 3\n", "colour"},
+      {"engine = \"multislice\"\n", ok, "fast model only"},
+      {"second_scan_data = \"both\"\n", "", "study.second_scan_data"},
+  };
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const fs::path d = setup("damage_bad" + std::to_string(i), cases[i].study + cases[i].damage);
+    const CliRun r = run({"run", (d / "run.toml").string()});
+    EXPECT_EQ(r.code, 1) << i;
+    EXPECT_NE(r.err.find(cases[i].expect), std::string::npos) << i << ": " << r.err;
+    EXPECT_NE(r.err.find("run.toml"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(d / "report.work")) << i;
+    fs::remove_all(d);
+  }
+}
+
 TEST(RunCli, TinyRunWritesTheReport) {
   const fs::path d = setup("tiny", "components = 2\n");
   const CliRun r = run({"run", (d / "run.toml").string(), "--quiet"});

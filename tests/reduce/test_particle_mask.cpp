@@ -3,14 +3,18 @@
 // film + particle image; the refusal when there is no film level; a fixed threshold; bad input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
 #include <string>
+#include <vector>
 
+#include "fixtures/error_message.hpp"
 #include "sedpdf/reduce/particle_mask.hpp"
 
 using namespace sedpdf;
+using sedpdf::test_fixtures::invalid_argument_message;
 
 namespace {
 /// Brute force: every midpoint between consecutive distinct sorted values, class statistics recomputed
@@ -30,14 +34,6 @@ double brute_otsu(std::vector<double> v) {
     }
   }
   return thr;
-}
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
 }
 }  // namespace
 
@@ -103,13 +99,13 @@ TEST(ParticleMask, RefusesToGuessWithoutAFilmLevel) {
   std::vector<double> v;
   for (int i = 0; i < 256; ++i) v.push_back(particle(rng));
   v.push_back(0.307);  // one film pixel
-  const std::string msg = message_of([&] { (void)vadf_particle_mask(v, {}, ParticleMaskOptions{}); });
+  const std::string msg = invalid_argument_message([&] { (void)vadf_particle_mask(v, {}, ParticleMaskOptions{}); });
   EXPECT_NE(msg.find("not a narrow film level"), std::string::npos) << msg;
   EXPECT_NE(msg.find("vadf_threshold"), std::string::npos) << msg;
   // Too few film pixels.
   std::vector<double> w(50, 0.45);
   for (int i = 0; i < 3; ++i) w.push_back(0.28);
-  const std::string msg2 = message_of([&] { (void)vadf_particle_mask(w, {}, ParticleMaskOptions{}); });
+  const std::string msg2 = invalid_argument_message([&] { (void)vadf_particle_mask(w, {}, ParticleMaskOptions{}); });
   EXPECT_NE(msg2.find("3 pixels, fewer than 8"), std::string::npos) << msg2;
   // With the threshold given it works.
   ParticleMaskOptions o;
@@ -131,15 +127,15 @@ TEST(ParticleMask, FixedThresholdValidityAndNaN) {
 
 TEST(ParticleMask, BadInputIsNamed) {
   const std::vector<double> v{0.1, 0.2, 0.3, 0.4};
-  EXPECT_NE(message_of([&] { (void)vadf_particle_mask(v, {1, 1}, {}); }).find("2 validity flags for 4"), std::string::npos);
+  EXPECT_NE(invalid_argument_message([&] { (void)vadf_particle_mask(v, {1, 1}, {}); }).find("2 validity flags for 4"), std::string::npos);
   ParticleMaskOptions o;
   o.threshold = -0.1;
-  EXPECT_NE(message_of([&] { (void)vadf_particle_mask(v, {}, o); }).find("vadf_threshold = -0.1"), std::string::npos);
+  EXPECT_NE(invalid_argument_message([&] { (void)vadf_particle_mask(v, {}, o); }).find("vadf_threshold = -0.1"), std::string::npos);
   o.threshold = std::numeric_limits<double>::infinity();
-  EXPECT_NE(message_of([&] { (void)vadf_particle_mask(v, {}, o); }).find("vadf_threshold = inf"), std::string::npos);
+  EXPECT_NE(invalid_argument_message([&] { (void)vadf_particle_mask(v, {}, o); }).find("vadf_threshold = inf"), std::string::npos);
   ParticleMaskOptions k;
   k.film_sigmas = 0;
-  EXPECT_NE(message_of([&] { (void)vadf_particle_mask(v, {}, k); }).find("vadf_film_sigmas = 0"), std::string::npos);
-  EXPECT_NE(message_of([&] { (void)vadf_particle_mask({0.1, 0.2}, {}, {}); }).find("2 valid VADF pixels"), std::string::npos);
-  EXPECT_NE(message_of([] { (void)otsu_threshold({1, 1, 1}); }).find("fewer than two distinct"), std::string::npos);
+  EXPECT_NE(invalid_argument_message([&] { (void)vadf_particle_mask(v, {}, k); }).find("vadf_film_sigmas = 0"), std::string::npos);
+  EXPECT_NE(invalid_argument_message([&] { (void)vadf_particle_mask({0.1, 0.2}, {}, {}); }).find("2 valid VADF pixels"), std::string::npos);
+  EXPECT_NE(invalid_argument_message([] { (void)otsu_threshold({1, 1, 1}); }).find("fewer than two distinct"), std::string::npos);
 }

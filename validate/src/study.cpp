@@ -234,6 +234,12 @@ StudyEngine parse_study_engine(const std::string& text) {
 
 std::string study_engine_name(StudyEngine e) { return e == StudyEngine::Fast ? "fast" : "multislice"; }
 
+SecondScanData parse_second_scan_data(const std::string& text) {
+  if (text == "cumulative") return SecondScanData::Cumulative;
+  if (text == "second") return SecondScanData::Second;
+  throw std::invalid_argument("unknown second-scan data '" + text + "' (cumulative, second)");
+}
+
 ParticleMaskSource parse_particle_mask_source(const std::string& text) {
   if (text == "truth") return ParticleMaskSource::Truth;
   if (text == "vadf") return ParticleMaskSource::Vadf;
@@ -335,6 +341,23 @@ StudyResult run_study(const StudyConfig& config) {
   if (cfg.output_dir.empty()) throw std::invalid_argument("study: output_dir is empty");
   if (cfg.thickness_bands < 1) throw std::invalid_argument("study: thickness_bands must be >= 1");
   if (!(cfg.probe_diameter_A >= 0)) throw std::invalid_argument("study: probe_diameter_A must be >= 0");
+  bool damaged = false;
+  for (const auto& [name, dm] : cfg.damage) {
+    bool known = false;
+    for (const PhaseModelSpec& ph : cfg.specimen.phases) known |= ph.name == name;
+    if (!known) throw std::invalid_argument("study: damage for unknown phase '" + name + "'");
+    dm.check("study phase " + name);
+    damaged |= dm.active();
+  }
+  if (damaged && cfg.engine != StudyEngine::Fast)
+    throw std::invalid_argument("study: the beam-damage model is implemented in the fast model only (engine = \"fast\")");
+  {
+    DetectorSpec d = cfg.detector;
+    d.step_A = cfg.scan.step_A;
+    if (cfg.second_scan && cfg.second_scan_data == SecondScanData::Second && !(cfg.second_scan_cumulative_dose > d.dose()))
+      throw std::invalid_argument("study: second_scan_cumulative_dose " + fmt(cfg.second_scan_cumulative_dose) +
+                                  " e⁻/Å² must exceed the first scan's dose " + fmt(d.dose()) + " for the second scan alone");
+  }
 
   auto report = [&](const std::string& stage, std::size_t done, std::size_t total, double eta, const std::string& msg) {
     if (!cfg.progress) return;
@@ -397,6 +420,22 @@ StudyResult run_study(const StudyConfig& config) {
     mat_of_phase.push_back(static_cast<int>(mats.size()));
     mats.push_back(std::move(m));
   }
+  // Beam-damaged states (simulate/damage.hpp): one more material per damaged phase, its pairs beyond r_intact
+  // smeared; the columns share each phase's thickness between the two states per dataset.
+  std::vector<DamageModel> damage_of_phase(np);
+  std::vector<int> damaged_mat_of_phase(np, -1);
+  for (std::size_t p = 0; p < np; ++p)
+    for (const auto& [name, dm] : cfg.damage)
+      if (name == sp.phase_name(p)) damage_of_phase[p] = dm;
+  for (std::size_t p = 0; p < np; ++p) {
+    if (!damage_of_phase[p].active()) continue;
+    FastMaterial m = mats[static_cast<std::size_t>(mat_of_phase[p])];
+    m.name += "_damaged";
+    m.smear_sigma_A = damage_of_phase[p].pair_sigma_A;
+    m.smear_r_intact_A = damage_of_phase[p].r_intact_A;
+    damaged_mat_of_phase[p] = static_cast<int>(mats.size());
+    mats.push_back(std::move(m));
+  }
   int film = -1;
   if (sp.has_film()) {
     FastMaterial m;
@@ -407,17 +446,26 @@ StudyResult run_study(const StudyConfig& config) {
     mats.push_back(std::move(m));
   }
 
-  std::vector<double> doses;
+  // Datasets: (dose, dose received before it).
+  std::vector<double> doses, doses_before;
   {
     DetectorSpec d = cfg.detector;
     d.step_A = cfg.scan.step_A;
     doses.push_back(d.dose());
+    doses_before.push_back(0);
   }
+  const bool second_alone = cfg.second_scan && cfg.second_scan_data == SecondScanData::Second;
   if (cfg.second_scan) {
     if (!(cfg.second_scan_cumulative_dose > 0))
       throw std::invalid_argument("study: second_scan_cumulative_dose must be positive, got " +
                                   fmt(cfg.second_scan_cumulative_dose));
-    doses.push_back(cfg.second_scan_cumulative_dose);
+    if (second_alone) {
+      doses.push_back(cfg.second_scan_cumulative_dose - doses[0]);
+      doses_before.push_back(doses[0]);
+    } else {
+      doses.push_back(cfg.second_scan_cumulative_dose);
+      doses_before.push_back(0);
+    }
   }
 
   std::vector<std::pair<fs::path, std::string>> to_move;  // work file → name in the report directory
@@ -425,8 +473,19 @@ StudyResult run_study(const StudyConfig& config) {
   for (std::size_t di = 0; di < doses.size(); ++di) {
     DatasetStudy ds;
     ds.dose = doses[di];
-    ds.label = (di == 0 ? "scan 1, " : "cumulative, ") + dose_label(ds.dose);
-    const std::string tag = di == 0 ? "" : "_cumulative";
+    ds.dose_before = doses_before[di];
+    ds.label = di == 0 ? "scan 1, " + dose_label(ds.dose)
+                       : (second_alone ? "scan 2, " + dose_label(ds.dose) + " after " + dose_label(ds.dose_before)
+                                       : "cumulative, " + dose_label(ds.dose));
+    const std::string tag = di == 0 ? "" : (second_alone ? "_scan2" : "_cumulative");
+    // Each phase's column: (1 − f̄) of the intact material and f̄ (1 − mass loss) of the damaged one.
+    std::vector<FastPatternSource::PhaseParts> parts(np);
+    for (std::size_t p = 0; p < np; ++p) {
+      const double f = damaged_fraction(damage_of_phase[p], ds.dose_before, ds.dose_before + ds.dose);
+      ds.damaged_fraction.push_back(f);
+      parts[p].push_back({mat_of_phase[p], 1 - f});
+      if (damaged_mat_of_phase[p] >= 0) parts[p].push_back({damaged_mat_of_phase[p], f * (1 - damage_of_phase[p].mass_loss)});
+    }
     DetectorSpec dspec = cfg.detector;
     dspec.step_A = cfg.scan.step_A;
     if (di > 0) {
@@ -446,6 +505,11 @@ StudyResult run_study(const StudyConfig& config) {
          << dspec.layout << dspec.ds << "|" << cfg.probe.energy_keV << "," << cfg.probe.alpha_mrad << "|"
          << cfg.specimen.seed << "|" << cfg.truth_probe_fwhm_A;
       for (const auto& [k, v] : cfg.metadata) fp << "|" << k << "=" << v;
+      fp << std::setprecision(17) << "|speckle_seed:" << cfg.seed;
+      for (std::size_t p = 0; p < np; ++p)
+        if (damage_of_phase[p].active())
+          fp << "|damage" << p << ":" << damage_of_phase[p].critical_dose << "," << damage_of_phase[p].pair_sigma_A << ","
+             << damage_of_phase[p].r_intact_A << "," << damage_of_phase[p].mass_loss << "," << ds.dose_before;
       ScanOptions opt;
       opt.seed = seed;
       opt.threads = cfg.threads;
@@ -485,7 +549,9 @@ StudyResult run_study(const StudyConfig& config) {
         fparams.threads = cfg.threads;
         report(stage, 0, cfg.scan.nx * cfg.scan.ny, 0, "fast model set-up (S(s) of every material)");
         const FastModel fm(mats, fparams, det);
-        FastPatternSource src(fm, sp, cfg.scan, mat_of_phase, film, cfg.truth_probe_fwhm_A, seed);
+        // The speckle is the specimen's (its atoms under the probe): every scan of the area draws it from the
+        // study's seed, while the counting noise (opt.seed) is the dataset's own.
+        FastPatternSource src(fm, sp, cfg.scan, parts, film, cfg.truth_probe_fwhm_A, cfg.seed);
         run_scan(cfg.scan, src, det, &sp, {scan_file.string()}, opt);
       } else {
         InelasticParams ip = cfg.inelastic;
@@ -745,7 +811,7 @@ StudyResult run_study(const StudyConfig& config) {
           ll.push_back(ds.loadings[static_cast<std::size_t>(comp)][i]);
         }
       ph.loading_thickness_correlation = pearson_plain(lt, ll);
-      if (di == 0) {
+      if (di == 0 || second_alone) {
         // Pure positions of the phase.
         std::vector<std::size_t> pos;
         for (std::size_t q = 0; q < truth.thickness_total.size(); ++q)
@@ -765,7 +831,7 @@ StudyResult run_study(const StudyConfig& config) {
           // The area average of one phase is reduced with that phase's own composition (003: the composition
           // determined for each phase; the per-pixel cube keeps the average composition, as 003's ICA did).
           if (cfg.region_phase_composition) rc.composition = Composition::of(cfg.specimen.phases[p].model);
-          const fs::path rf = work / ("region_" + report_tag(ph.name) + ".h5");
+          const fs::path rf = work / ("region_" + report_tag(ph.name) + tag + ".h5");
           RegionProfile rp = reduce_region(scan_file.string(), rf.string(), mask, rc);
           to_move.push_back({rf, rf.filename().string()});
           ph.r = rp.r;
@@ -780,7 +846,8 @@ StudyResult run_study(const StudyConfig& config) {
           ph.peaks_vs_kinematic = compare_peak_positions(ph.r, ph.G, ge);
           ph.pearson_area_vs_kinematic = pearson(ph.r, ph.G, ge, {1.5, 10.0});
           ph.pearson_area_vs_xray = pearson(ph.r, ph.G, gx, {1.5, 10.0});
-          // Thickness bands (equal numbers of positions, thinnest first).
+          // Thickness bands (equal numbers of positions, thinnest first), for the first scan.
+          if (di > 0) pos.clear();
           std::sort(pos.begin(), pos.end(),
                     [&](std::size_t a, std::size_t b) { return truth.thickness_total[a] < truth.thickness_total[b]; });
           const std::size_t nb = std::min(cfg.thickness_bands, pos.size());
@@ -829,6 +896,29 @@ StudyResult run_study(const StudyConfig& config) {
         }
       }
       ds.phases.push_back(std::move(ph));
+    }
+    // The second scan alone against the first (003 Fig. 4): its area averages on the first's r grid.
+    ds.scan_pearson.assign(np, kNaN);
+    ds.scan_max_abs_dG.assign(np, kNaN);
+    ds.scan_first_peak_ratio.assign(np, kNaN);
+    if (di > 0 && second_alone && !res.datasets.empty()) {
+      const DatasetStudy& first = res.datasets.front();
+      for (std::size_t p = 0; p < np && p < first.phases.size(); ++p) {
+        const PhaseStudy& a = first.phases[p];
+        const PhaseStudy& b = ds.phases[p];
+        if (a.r.empty() || b.r.empty()) continue;
+        const std::vector<double> gb = interpolate_linear(b.r, b.G, a.r);
+        ds.scan_pearson[p] = pearson(a.r, gb, a.G, {1.5, 10.0});
+        double m = 0;
+        for (std::size_t j = 0; j < a.r.size(); ++j)
+          if (a.r[j] >= 1.5 && a.r[j] <= 10.0) m = std::max(m, std::fabs(gb[j] - a.G[j]));
+        ds.scan_max_abs_dG[p] = m;
+        try {
+          ds.scan_first_peak_ratio[p] = first_peak(a.r, gb, {1.0, 2.3}).height / first_peak(a.r, a.G, {1.0, 2.3}).height;
+        } catch (const std::invalid_argument&) {
+          // no first peak: left NaN
+        }
+      }
     }
     ds.seconds_regions = seconds_since(t0);
 
@@ -963,8 +1053,10 @@ StudyResult run_study(const StudyConfig& config) {
                         fmt(p < v.phase_pearson.size() ? v.phase_pearson[p] : kNaN)});
       rows.push_back({"classification", fmt(v.classification.accuracy), std::to_string(v.classification.n_scored) + " pixels"});
       rows.push_back({"success", v.success ? "yes" : "no", v.summary});
-      w.table("unmixing_cumulative", "Unmixing of the cumulative dataset", {"phase / item", "component / value", "Pearson / note"},
-              rows);
+      const std::string sfx = second_alone ? "_scan2" : "_cumulative";
+      const std::string what = second_alone ? "the second scan" : "the cumulative dataset";
+      w.table("unmixing" + sfx, "Unmixing of " + what + " (" + ds.label + ")",
+              {"phase / item", "component / value", "Pearson / note"}, rows);
       std::vector<ImagePanel> panels;
       std::vector<double> truth_l(ds.truth_labels.begin(), ds.truth_labels.end());
       std::vector<double> pred_l(v.predicted.labels.begin(), v.predicted.labels.end());
@@ -973,11 +1065,11 @@ StudyResult run_study(const StudyConfig& config) {
       for (std::size_t c = 0; c < ds.loadings.size(); ++c)
         panels.push_back({"loading " + std::to_string(c + 1), ds.binned_nx, ds.binned_ny, ds.loadings[c], ds.binned_step_A, false,
                           "viridis"});
-      w.image_figure("maps_cumulative", "Cumulative dataset: loading maps beside the ground truth", panels);
+      w.image_figure("maps" + sfx, ds.label + ": loading maps beside the ground truth", panels);
     }
     if (ds.inclusion.present) {
       const InclusionStudy& is = ds.inclusion;
-      w.table("inclusion" + std::string(&ds == &res.datasets.front() ? "" : "_cumulative"),
+      w.table("inclusion" + std::string(&ds == &res.datasets.front() ? "" : (second_alone ? "_scan2" : "_cumulative")),
               "The " + is.phase_name + " inclusion at (" + fmt(is.x_A / 10, 4) + ", " + fmt(is.y_A / 10, 4) + ") nm, radius " +
                   fmt(is.radius_A / 10, 3) + " nm: found when >= 1 pixel inside is labelled " + is.phase_name +
                   " and >= 90 % of the ring R + probe … 3R + probe is labelled correctly",
@@ -985,6 +1077,53 @@ StudyResult run_study(const StudyConfig& config) {
               std::vector<std::vector<std::string>>{{std::to_string(is.pixels_inside), std::to_string(is.pixels_inside_correct),
                                                      std::to_string(is.ring_pixels), std::to_string(is.ring_correct),
                                                      fmt(is.loading_contrast, 4), yes_no(is.found)}});
+    }
+  }
+  // Beam damage (a model) and the second scan alone.
+  if (damaged || second_alone) {
+    w.section("Beam damage (a model) and the second scan");
+    std::string txt =
+        "Two states per phase, intact and damaged, with first-order kinetics: the intact fraction after a dose D is "
+        "exp(−D/D_c); a scan recorded while the dose rises from D_a to D_b sees the exposure-averaged damaged fraction "
+        "f̄. The damaged state keeps its pairs shorter than r_intact and has the longer ones smeared by a Gaussian of σ, "
+        "and keeps (1 − mass loss) of its mass; each column holds (1 − f̄) t of the intact phase and f̄ (1 − mass loss) t "
+        "of the damaged one (simulate/damage.hpp, docs/forward_models.md). The parameters are assumptions, not "
+        "measurements:";
+    for (std::size_t p = 0; p < np; ++p) {
+      const DamageModel& dm = damage_of_phase[p];
+      txt += " " + sp.phase_name(p) + (dm.active() ? ": D_c = " + fmt(dm.critical_dose, 4) + " e⁻/Å², σ = " +
+                                                         fmt(dm.pair_sigma_A, 3) + " Å beyond " + fmt(dm.r_intact_A, 3) +
+                                                         " Å, mass loss " + fmt(dm.mass_loss, 3) + ";"
+                                                   : ": not damaged;");
+    }
+    w.paragraph(txt);
+    std::vector<std::vector<std::string>> rows;
+    for (const DatasetStudy& ds : res.datasets)
+      for (std::size_t p = 0; p < np; ++p) {
+        const auto at = [&](const std::vector<double>& v) { return p < v.size() ? fmt(v[p], 4) : std::string("nan"); };
+        rows.push_back({ds.label, sp.phase_name(p), fmt(ds.dose_before, 4) + " → " + fmt(ds.dose_before + ds.dose, 4),
+                        at(ds.damaged_fraction), at(ds.scan_pearson), at(ds.scan_max_abs_dG), at(ds.scan_first_peak_ratio)});
+      }
+    w.table("damage", "Per dataset and phase: the dose interval, the damaged fraction f̄, and (second scan alone) its area "
+                      "average against the first scan's over 1.5–10 Å",
+            {"dataset", "phase", "dose (e⁻/Å²)", "damaged fraction", "Pearson vs scan 1", "max |ΔG| (Å⁻²)",
+             "first-peak height / scan 1"},
+            rows);
+    if (second_alone && res.datasets.size() > 1) {
+      std::vector<Series> series;
+      std::vector<PanelAxes> panels;
+      for (std::size_t p = 0; p < np && p < res.datasets[1].phases.size(); ++p) {
+        const PhaseStudy& a = res.datasets[0].phases[p];
+        const PhaseStudy& b = res.datasets[1].phases[p];
+        if (a.r.empty() || b.r.empty()) continue;
+        const int panel = static_cast<int>(panels.size());
+        panels.push_back({a.name, "r (Å)", "G(r) (Å⁻²)"});
+        series.push_back({"scan 1", a.r, a.G, panel});
+        series.push_back({"scan 2", b.r, b.G, panel});
+      }
+      if (!panels.empty())
+        w.line_figure("scans", "Area-averaged ePDFs of the first and the second scan of the same area (003 Fig. 4)", panels,
+                      series);
     }
   }
   // Thickness.
@@ -1039,6 +1178,13 @@ StudyResult run_study(const StudyConfig& config) {
       h.group(g);
       h.attribute(g, "label", ds.label);
       h.attribute(g, "dose_e_per_A2", ds.dose);
+      h.attribute(g, "dose_before_e_per_A2", ds.dose_before);
+      h.dataset(g + "/damaged_fraction", ds.damaged_fraction, "1");
+      if (second_alone && di > 0) {
+        h.dataset(g + "/scan_pearson", ds.scan_pearson, "1");
+        h.dataset(g + "/scan_max_abs_dG", ds.scan_max_abs_dG, "Å⁻²");
+        h.dataset(g + "/scan_first_peak_ratio", ds.scan_first_peak_ratio, "1");
+      }
       h.attribute(g, "pca_components", static_cast<double>(ds.pca_components));
       h.attribute(g, "success", ds.verdict.success ? 1.0 : 0.0);
       h.attribute(g, "classification_accuracy", ds.verdict.classification.accuracy);

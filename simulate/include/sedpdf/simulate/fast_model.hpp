@@ -100,6 +100,10 @@ struct FastMaterial {
   /// Plasmon energy and mean free path (plasmon_mfp_A = 0: Iakoubovskii estimate from the model's mass
   /// density); composition, number and mass densities are filled in from the model.
   InelasticMaterial inelastic;
+  /// Beam-damaged state (damage.hpp): pair distances ≥ smear_r_intact_A smeared by a Gaussian of smear_sigma_A
+  /// before S(s) is computed (0 = the model as it is).
+  double smear_sigma_A = 0;
+  double smear_r_intact_A = 0;
 };
 
 struct FastModelParams {
@@ -318,6 +322,12 @@ class FastPatternSource : public PatternSource {
   /// path with thickness(iy, ix), unchanged. The specimen must outlive the source.
   FastPatternSource(const FastModel& model, const Specimen& specimen, const ScanSpec& scan,
                     std::vector<int> material_of_phase, int film_material, double probe_fwhm_A, uint64_t seed);
+  /// A phase's column shared among model materials: thickness t of phase p puts weight × t of each part's
+  /// material into the column (weights ≥ 0, not necessarily summing to 1) — e.g. the intact and the
+  /// beam-damaged state of a phase (damage.hpp). One part of weight 1 per phase = the constructor above.
+  using PhaseParts = std::vector<std::pair<int, double>>;
+  FastPatternSource(const FastModel& model, const Specimen& specimen, const ScanSpec& scan,
+                    std::vector<PhaseParts> materials_of_phase, int film_material, double probe_fwhm_A, uint64_t seed);
   size_t n_outputs() const override { return 1; }
   bool thread_safe() const override { return true; }
   void compute(size_t iy, size_t ix, double x_A, double y_A, std::vector<std::vector<double>>& fractions) override;
@@ -339,7 +349,7 @@ class FastPatternSource : public PatternSource {
   double phase_at(double x, double y) const;                // φ = σ Σ V₀ t (rad)
   const FastModel& model_;
   const Specimen* specimen_ = nullptr;
-  std::vector<int> material_of_phase_;
+  std::vector<PhaseParts> parts_;
   int film_material_ = -1;
   size_t nx_ = 0;
   double x0_ = 0, y0_ = 0, step_ = 0;

@@ -18,6 +18,7 @@
 #include "sedpdf/reduce/chain.hpp"
 #include "sedpdf/reduce/decompose.hpp"
 #include "sedpdf/reduce/particle_mask.hpp"
+#include "sedpdf/simulate/damage.hpp"
 #include "sedpdf/simulate/detector_model.hpp"
 #include "sedpdf/simulate/fast_model.hpp"
 #include "sedpdf/simulate/inelastic.hpp"
@@ -35,6 +36,11 @@ enum class StudyEngine { Fast, Multislice };
 /// "fast", "multislice" (throws std::invalid_argument naming the text otherwise).
 StudyEngine parse_study_engine(const std::string& text);
 std::string study_engine_name(StudyEngine e);
+
+/// The second dataset of a study with second_scan (StudyConfig::second_scan_data).
+enum class SecondScanData { Cumulative, Second };
+/// "cumulative", "second" (throws std::invalid_argument naming the text otherwise).
+SecondScanData parse_second_scan_data(const std::string& text);
 
 /// The pixels decomposed: the ground-truth particle or a VADF threshold (StudyConfig::particle_mask).
 enum class ParticleMaskSource { Truth, Vadf };
@@ -77,6 +83,9 @@ struct StudyConfig {
   DetectorSpec detector;                ///< quad Medipix3, 0.011 Å⁻¹/pixel, 10 e⁻/Å² (003); step_A is set from scan
   InelasticParams inelastic;            ///< switches and angles (energy and materials set by the study)
   std::vector<StudyPhaseInelastic> phase_inelastic;
+  /// Beam damage (a MODEL, simulate/damage.hpp) per specimen phase by name; phases not listed are not
+  /// damaged. Fast engine only.
+  std::vector<std::pair<std::string, DamageModel>> damage;
   StudyEngine engine = StudyEngine::Fast;
   FastModelParams fast;                 ///< probe and inelastic are set from above
   MultisliceParams multislice;          ///< StudyEngine::Multislice only (windowed mode over the specimen)
@@ -110,6 +119,10 @@ struct StudyConfig {
   /// one scan at the cumulative dose (a sum of Poisson counts is Poisson; beam damage is not modelled).
   bool second_scan = false;
   double second_scan_cumulative_dose = 20;  ///< e⁻/Å²
+  /// What the second dataset is: Cumulative = both scans summed (one scan at the cumulative dose, damage
+  /// averaged over [0, cumulative]); Second = the second scan alone (dose cumulative − first, damage averaged
+  /// over [first, cumulative]) with its own area averages, compared with the first scan's (003 Fig. 4).
+  SecondScanData second_scan_data = SecondScanData::Cumulative;
   uint64_t seed = 1;
   int threads = 0;                      ///< OpenMP threads (0: default)
   std::string output_dir = "out/run";   ///< the report directory (replaced atomically on success)
@@ -175,7 +188,10 @@ struct InclusionStudy {
 /// One analysed dataset (the first scan; optionally the cumulative second one).
 struct DatasetStudy {
   std::string label;           ///< e.g. "10 e⁻/Å²"
-  double dose = 0;             ///< e⁻/Å²
+  double dose = 0;             ///< e⁻/Å² of this dataset
+  double dose_before = 0;      ///< e⁻/Å² the area had received before it (the second scan alone: the first's)
+  /// Per phase: the exposure-averaged damaged fraction f̄(dose_before, dose_before + dose) (0 without damage).
+  std::vector<double> damaged_fraction;
   std::string scan_file, reduced_file, decomposition_file;  ///< final paths (inside the report directory)
   std::size_t binned_nx = 0, binned_ny = 0;
   double binned_step_A = 0;
@@ -202,7 +218,12 @@ struct DatasetStudy {
   std::vector<double> vca_pearson;
   ClassificationScore classification_labelmap;  ///< exclusion by distance_to_interface on the binned label map
   InclusionStudy inclusion;
-  std::vector<PhaseStudy> phases;         ///< area averages are computed for the first dataset only (others: empty r)
+  /// Area averages: for the first dataset, and for the second scan alone (second_scan_data = Second; no
+  /// thickness bands); others: empty r.
+  std::vector<PhaseStudy> phases;
+  /// Second scan alone only: per phase, its area average against the first scan's over 1.5–10 Å — Pearson,
+  /// largest |ΔG| (Å⁻²) and the ratio of the first-shell peak heights (second / first); NaN otherwise.
+  std::vector<double> scan_pearson, scan_max_abs_dG, scan_first_peak_ratio;
   double seconds_simulate = 0, seconds_reduce = 0, seconds_unmix = 0, seconds_regions = 0;
 };
 
