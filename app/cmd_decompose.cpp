@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <toml++/toml.h>
 
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <iomanip>
@@ -18,6 +19,8 @@
 
 #include "commands.hpp"
 #include "sedpdf/reduce/decompose.hpp"
+#include "sedpdf/reduce/particle_mask.hpp"
+#include "sedpdf/structures/h5.hpp"
 #include "sedpdf/structures/error.hpp"
 
 namespace sedpdf::cli {
@@ -108,6 +111,10 @@ struct DecomposeConfig {
   std::string config, input, output;
   CubeSelection selection;
   DecomposeOptions options;
+  /// specimen_mask = "vadf": decompose only the positions above a VADF threshold (reduce/particle_mask.hpp).
+  bool vadf_mask = false;
+  std::string vadf_dataset = "/reduced/vadf";
+  ParticleMaskOptions vadf;
 };
 
 std::string resolve(const std::string& config, const std::string& p) {
@@ -141,6 +148,21 @@ DecomposeConfig read_config(const std::string& file) {
     top.fail(root.get("abscissa_min"), "abscissa_min", "must be below abscissa_max");
   if (auto v = top.string("mask")) c.selection.mask = *v;
   if (auto v = top.string("exclude")) c.selection.exclude = *v;
+  if (auto v = top.string("specimen_mask")) {
+    if (*v != "vadf") top.fail(root.get("specimen_mask"), "specimen_mask", "unknown mask '" + *v + "' (vadf)");
+    c.vadf_mask = true;
+  }
+  if (auto v = top.string("vadf")) c.vadf_dataset = *v;
+  if (auto v = top.number("vadf_threshold")) {
+    if (!(*v >= 0) || !std::isfinite(*v)) top.fail(root.get("vadf_threshold"), "vadf_threshold", "must be a finite VADF fraction >= 0");
+    c.vadf.threshold = *v;
+  }
+  if (auto v = top.number("vadf_film_sigmas")) {
+    if (!(*v > 0) || !std::isfinite(*v)) top.fail(root.get("vadf_film_sigmas"), "vadf_film_sigmas", "must be > 0");
+    c.vadf.film_sigmas = *v;
+  }
+  for (const char* k : {"vadf", "vadf_threshold", "vadf_film_sigmas"})
+    if (!c.vadf_mask && root.get(k)) top.fail(root.get(k), k, "applies to specimen_mask = \"vadf\" only");
   if (auto v = top.choice("method", parse_decomposition_method)) o.method = *v;
   if (const toml::node* n = top.node("n_components")) {
     if (n->is_string() && *n->value<std::string>() == "auto") o.n_components = 0;
@@ -217,7 +239,35 @@ std::string fmt(double v, int digits = 4) {
 
 void run_decompose(const std::string& config, std::ostream& out) {
   const DecomposeConfig c = read_config(config);
-  const SignalCube cube = read_signal_cube(c.input, c.selection);
+  SignalCube cube = read_signal_cube(c.input, c.selection);
+  std::string mask_note = "none";
+  if (c.vadf_mask) {
+    // The specimen's positions from the data alone (reduce/particle_mask.hpp), among those selected above.
+    std::vector<double> vadf;
+    try {
+      H5Reader h(c.input);
+      if (!h.exists(c.vadf_dataset)) throw std::invalid_argument("no dataset " + c.vadf_dataset);
+      vadf = h.read(c.vadf_dataset);
+    } catch (const std::exception& e) {
+      throw InputError(c.input, 0, "vadf", e.what());
+    }
+    if (vadf.size() != cube.ny * cube.nx)
+      throw InputError(c.input, 0, "vadf", c.vadf_dataset + " has " + std::to_string(vadf.size()) + " values for a " +
+                                               std::to_string(cube.ny) + " × " + std::to_string(cube.nx) + " scan");
+    ParticleMask pm;
+    try {
+      pm = vadf_particle_mask(vadf, cube.used, c.vadf);
+      keep_pixels(cube, pm.inside);
+    } catch (const std::invalid_argument& e) {
+      throw InputError(c.config, 0, "specimen_mask", std::string(e.what()) + " (" + c.vadf_dataset + " of " + c.input + ")");
+    }
+    mask_note = "VADF > " + fmt(pm.threshold) +
+                (pm.automatic ? " (bare-film level " + fmt(pm.film_level) + " + " + fmt(c.vadf.film_sigmas) + " × σ " +
+                                    fmt(pm.film_sigma, 3) + "; Otsu split " + fmt(pm.otsu) + ")"
+                              : " (given)") +
+                ": " + std::to_string(pm.n_inside) + " positions";
+    out << "specimen mask: " << mask_note << "\n";
+  }
   const std::string ax = c.selection.abscissa.substr(c.selection.abscissa.rfind('/') + 1);
   out << "decompose: " << c.input << " " << c.selection.dataset << ": " << cube.pixel.size() << " of "
       << cube.ny * cube.nx << " scan positions × " << cube.abscissa.size() << " points (" << ax << " "
@@ -248,7 +298,8 @@ void run_decompose(const std::string& config, std::ostream& out) {
   std::string all_warnings;
   for (const std::string& w : warnings) all_warnings += (all_warnings.empty() ? "" : " | ") + w;
   write_decomposition(c.output, cube, d, c.options,
-                      {{"config_file", c.config}, {"warnings", all_warnings.empty() ? "none" : all_warnings}});
+                      {{"config_file", c.config}, {"warnings", all_warnings.empty() ? "none" : all_warnings},
+                       {"specimen_mask", mask_note}});
   out << "wrote " << c.output << " (/decomposition: components (" << d.components.rows() << ", "
       << d.components.cols() << "), loadings (" << d.components.rows() << ", " << cube.ny << ", " << cube.nx
       << "))\n";

@@ -154,6 +154,28 @@ std::string SignalCube::describe(Index row, Index col) const {
   return o.str();
 }
 
+void keep_pixels(SignalCube& cube, const std::vector<uint8_t>& keep) {
+  if (keep.size() != cube.ny * cube.nx)
+    throw std::invalid_argument("keep_pixels: " + std::to_string(keep.size()) + " flags for a " + std::to_string(cube.ny) +
+                                " × " + std::to_string(cube.nx) + " scan");
+  std::vector<Eigen::Index> rows;
+  for (Eigen::Index i = 0; i < static_cast<Eigen::Index>(cube.pixel.size()); ++i)
+    if (keep[cube.pixel[static_cast<size_t>(i)]] != 0) rows.push_back(i);
+  if (rows.size() < 3)
+    throw std::invalid_argument("keep_pixels: " + std::to_string(rows.size()) + " scan positions left (need at least 3)");
+  Eigen::MatrixXd data(static_cast<Eigen::Index>(rows.size()), cube.data.cols());
+  std::vector<size_t> pix;
+  pix.reserve(rows.size());
+  std::fill(cube.used.begin(), cube.used.end(), 0);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    data.row(static_cast<Eigen::Index>(i)) = cube.data.row(rows[i]);
+    pix.push_back(cube.pixel[static_cast<size_t>(rows[i])]);
+    cube.used[pix.back()] = 1;
+  }
+  cube.data = std::move(data);
+  cube.pixel = std::move(pix);
+}
+
 SignalCube read_signal_cube(const std::string& path, const CubeSelection& sel) {
   H5Reader h(path);
   SignalCube c;

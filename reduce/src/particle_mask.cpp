@@ -79,43 +79,50 @@ ParticleMask vadf_particle_mask(const std::vector<double>& vadf, const std::vect
     r.threshold = opt.threshold;
   } else {
     r.automatic = true;
-    r.otsu = otsu_threshold(use);
-    std::vector<double> low;
-    for (double x : use)
-      if (x <= r.otsu) low.push_back(x);
-    r.n_film_class = low.size();
-    if (low.size() < std::max<std::size_t>(opt.min_film_pixels, 2)) {
-      std::ostringstream m;
-      m << "particle mask: the lowest VADF level (below Otsu's split " << r.otsu << ") has " << low.size()
-        << " pixels, fewer than " << std::max<std::size_t>(opt.min_film_pixels, 2)
-        << " to measure a film level from: no bare film in the field? give vadf_threshold";
-      throw std::invalid_argument(m.str());
-    }
-    // Median and MAD of the lower class, then sigma-clipped: the lower class also holds the particle's
-    // thinnest pixels (Otsu's split lies inside the particle's spread), which inflate the MAD; keeping only
-    // |x − m| ≤ 3 σ and re-estimating until the kept set is stable removes them (the clip truncates a
-    // Gaussian film level by 0.3 %, which moves σ by < 1 %).
-    std::vector<double> kept = low;
-    for (int it = 0; it < 50; ++it) {
-      r.film_level = median_of(kept);
-      std::vector<double> dev;
-      dev.reserve(kept.size());
-      for (double x : kept) dev.push_back(std::fabs(x - r.film_level));
-      r.film_sigma = 1.4826 * median_of(dev);
-      std::vector<double> next;
-      for (double x : low)
-        if (std::fabs(x - r.film_level) <= 3 * r.film_sigma) next.push_back(x);
-      if (next.size() == kept.size() || next.size() < 2) break;
-      kept = std::move(next);
-    }
-    r.threshold = r.film_level + opt.film_sigmas * r.film_sigma;
-    if (!(r.threshold < r.otsu)) {
-      std::ostringstream m;
-      m << "particle mask: the lowest VADF level is not a narrow film level (median " << r.film_level << ", sigma "
-        << r.film_sigma << ": median + " << opt.film_sigmas << " sigma = " << r.threshold
-        << " is not below Otsu's split " << r.otsu
-        << "): no bare film in the field, and Otsu would cut the specimen; give vadf_threshold";
-      throw std::invalid_argument(m.str());
+    // Otsu's split, then the film level of its lower class; while that class is not a narrow level, split it
+    // again (Otsu prefers cutting a broad specimen distribution to isolating a small film class).
+    const std::size_t need = std::max<std::size_t>(opt.min_film_pixels, 2);
+    std::vector<double> pool = use;
+    for (int depth = 0;; ++depth) {
+      r.otsu = otsu_threshold(pool);
+      std::vector<double> low;
+      for (double x : pool)
+        if (x <= r.otsu) low.push_back(x);
+      r.n_film_class = low.size();
+      if (low.size() < need) {
+        std::ostringstream m;
+        m << "particle mask: the lowest VADF level (below Otsu's split " << r.otsu << ") has " << low.size()
+          << " pixels, fewer than " << need << " to measure a film level from: no bare film in the field? give vadf_threshold";
+        throw std::invalid_argument(m.str());
+      }
+      // Median and MAD of the lower class, then sigma-clipped: the lower class also holds the particle's
+      // thinnest pixels (Otsu's split lies inside the particle's spread), which inflate the MAD; keeping only
+      // |x − m| ≤ 3 σ and re-estimating until the kept set is stable removes them (the clip truncates a
+      // Gaussian film level by 0.3 %, which moves σ by < 1 %).
+      std::vector<double> kept = low;
+      for (int it = 0; it < 50; ++it) {
+        r.film_level = median_of(kept);
+        std::vector<double> dev;
+        dev.reserve(kept.size());
+        for (double x : kept) dev.push_back(std::fabs(x - r.film_level));
+        r.film_sigma = 1.4826 * median_of(dev);
+        std::vector<double> next;
+        for (double x : low)
+          if (std::fabs(x - r.film_level) <= 3 * r.film_sigma) next.push_back(x);
+        if (next.size() == kept.size() || next.size() < 2) break;
+        kept = std::move(next);
+      }
+      r.threshold = r.film_level + opt.film_sigmas * r.film_sigma;
+      if (r.threshold < r.otsu) break;  // a narrow level below the split: the film
+      if (depth >= 20 || low.size() == pool.size()) {
+        std::ostringstream m;
+        m << "particle mask: the lowest VADF level is not a narrow film level (median " << r.film_level << ", sigma "
+          << r.film_sigma << ": median + " << opt.film_sigmas << " sigma = " << r.threshold
+          << " is not below Otsu's split " << r.otsu
+          << "): no bare film in the field, and Otsu would cut the specimen; give vadf_threshold";
+        throw std::invalid_argument(m.str());
+      }
+      pool = std::move(low);
     }
   }
   r.inside.assign(vadf.size(), 0);

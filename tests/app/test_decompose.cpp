@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -39,7 +40,7 @@ const Mixture& mixture() {
 /// Writes /reduced/r and /reduced/G (ny, nx, n_r) as `sedpdf reduce` does, a mask (ny, nx) with three
 /// positions off and /reduced/failed; `poison` puts a NaN at pixel (y=2, x=5), r index 10, and marks it
 /// failed there.
-void write_cube(const fs::path& path, bool poison = false) {
+void write_cube(const fs::path& path, bool poison = false, int vadf_film_rows = -1) {
   const Mixture& m = mixture();
   const PhasePdfs& P = phase_pdfs();
   const size_t n = P.r.size();
@@ -57,6 +58,16 @@ void write_cube(const fs::path& path, bool poison = false) {
   h.dataset("/reduced/r", P.r, "Å");
   h.dataset_nd("/reduced/G", cube, {static_cast<size_t>(kNy), static_cast<size_t>(kNx), n}, "Å⁻²");
   h.dataset_nd("/reduced/mask", mask, {static_cast<size_t>(kNy), static_cast<size_t>(kNx)});
+  if (vadf_film_rows >= 0) {
+    // A VADF image: the first rows bare film (0.28 ± 0.004), the rest specimen (0.35–0.50).
+    std::mt19937_64 rng(5);
+    std::normal_distribution<double> film(0.28, 0.004);
+    std::uniform_real_distribution<double> specimen(0.35, 0.50);
+    std::vector<double> vadf(static_cast<size_t>(kNy * kNx));
+    for (int y = 0; y < kNy; ++y)
+      for (int x = 0; x < kNx; ++x) vadf[static_cast<size_t>(y * kNx + x)] = y < vadf_film_rows ? film(rng) : specimen(rng);
+    h.dataset_nd("/reduced/vadf", vadf, {static_cast<size_t>(kNy), static_cast<size_t>(kNx)});
+  }
   h.close();
 }
 
@@ -167,6 +178,55 @@ TEST(Decompose, VcaOnACubeRecoversTheMaps) {
   EXPECT_EQ(h.attribute_double("/decomposition", "vca_extreme_fraction"), 0.01);
   const std::vector<double> maps = h.read("/decomposition/loadings");
   EXPECT_GE(worst_map_correlation(maps), 0.99);
+}
+
+TEST(Decompose, SpecimenMaskFromTheVadf) {
+  // The first 3 rows are bare film by their VADF: the automatic mask (reduce/particle_mask.hpp) leaves them
+  // out (the configured mask's three positions lie in them too): 560 − 84.
+  const fs::path d = temp_dir("vadf");
+  write_cube(d / "cube.h5", false, 3);
+  const std::string base = "input = \"cube.h5\"\noutput = \"unmix.h5\"\nmask = \"/reduced/mask\"\nmethod = \"ica\"\n"
+                           "n_components = 2\nseed = 3\nspecimen_mask = \"vadf\"\n";
+  const CliRun r = run({"decompose", write_config(d, base).string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("specimen mask: VADF > 0.2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(": 476 positions"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("476 of 560 scan positions"), std::string::npos) << r.out;
+  H5Reader h((d / "unmix.h5").string());
+  EXPECT_EQ(h.attribute_string("/decomposition", "specimen_mask").rfind("VADF > ", 0), 0u)
+      << h.attribute_string("/decomposition", "specimen_mask");
+  const std::vector<double> maps = h.read("/decomposition/loadings");
+  std::vector<Eigen::Index> used;
+  for (int i = 0; i < kNy * kNx; ++i) {
+    const bool in = i >= 3 * kNx;
+    EXPECT_EQ(std::isnan(maps[static_cast<size_t>(i)]), !in) << i;
+    if (in) used.push_back(i);
+  }
+  Eigen::MatrixXd est(static_cast<Eigen::Index>(used.size()), 2), truth(static_cast<Eigen::Index>(used.size()), 2);
+  for (size_t i = 0; i < used.size(); ++i)
+    for (int comp = 0; comp < 2; ++comp) {
+      est(static_cast<Eigen::Index>(i), comp) = maps[static_cast<size_t>(comp * kNy * kNx + used[i])];
+      truth(static_cast<Eigen::Index>(i), comp) = mixture().L(used[i], comp);
+    }
+  const auto corr = matched_correlations(est, truth, false);
+  EXPECT_GE(std::min(corr[0], corr[1]), 0.99);
+  // A given threshold; no film in the image (refused, naming the key); a VADF key without the mask; a cube
+  // without a VADF dataset.
+  const CliRun g = run({"decompose", write_config(d, base + "vadf_threshold = 0.3\n").string()});
+  ASSERT_EQ(g.code, 0) << g.err;
+  EXPECT_NE(g.out.find("VADF > 0.3 (given): 476 positions"), std::string::npos) << g.out;
+  write_cube(d / "cube.h5", false, 0);
+  const CliRun nf = run({"decompose", write_config(d, base).string()});
+  EXPECT_EQ(nf.code, 1);
+  EXPECT_NE(nf.err.find("specimen_mask"), std::string::npos) << nf.err;
+  EXPECT_NE(nf.err.find("vadf_threshold"), std::string::npos) << nf.err;
+  const CliRun k = run({"decompose", write_config(d, "input = \"cube.h5\"\noutput = \"u.h5\"\nvadf_threshold = 0.3\n").string()});
+  EXPECT_EQ(k.code, 1);
+  EXPECT_NE(k.err.find("vadf_threshold"), std::string::npos) << k.err;
+  write_cube(d / "cube.h5");
+  const CliRun nv = run({"decompose", write_config(d, base).string()});
+  EXPECT_EQ(nv.code, 1);
+  EXPECT_NE(nv.err.find("/reduced/vadf"), std::string::npos) << nv.err;
 }
 
 TEST(Decompose, PcaAndNmfWindowAndFixedCount) {

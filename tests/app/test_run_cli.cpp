@@ -84,7 +84,7 @@ TEST(RunCli, ParticleMaskKeys) {
   write_file(d3 / "report" / "earlier.txt", "kept");
   const CliRun r3 = run({"run", (d3 / "run.toml").string(), "--quiet"});
   EXPECT_EQ(r3.code, 1);
-  EXPECT_NE(r3.err.find("not a narrow film level"), std::string::npos) << r3.err;
+  EXPECT_NE(r3.err.find("particle mask: the lowest VADF level"), std::string::npos) << r3.err;
   EXPECT_NE(r3.err.find("vadf_threshold"), std::string::npos) << r3.err;
   EXPECT_TRUE(fs::exists(d3 / "report" / "earlier.txt"));
   EXPECT_FALSE(fs::exists(d3 / "report" / "report.html"));

@@ -92,16 +92,31 @@ TEST(ParticleMask, AutomaticThresholdFindsTheParticleAboveTheFilmLevel) {
 }
 
 TEST(ParticleMask, RefusesToGuessWithoutAFilmLevel) {
-  // A field inside the particle: a broad unimodal spread. Otsu cuts it in half; its lower class is no
-  // narrow level, so the automatic mode must refuse.
+  // A field inside the particle: a broad unimodal spread. Otsu cuts it in half; no lower class down to the
+  // last split is a narrow level, so the automatic mode must refuse — with no film pixel, and with the one
+  // film pixel of the default run's field (too few to measure a level from).
   std::mt19937_64 rng(3);
   std::uniform_real_distribution<double> particle(0.33, 0.52);
   std::vector<double> v;
   for (int i = 0; i < 256; ++i) v.push_back(particle(rng));
-  v.push_back(0.307);  // one film pixel
   const std::string msg = invalid_argument_message([&] { (void)vadf_particle_mask(v, {}, ParticleMaskOptions{}); });
-  EXPECT_NE(msg.find("not a narrow film level"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("particle mask: the lowest VADF level"), std::string::npos) << msg;
   EXPECT_NE(msg.find("vadf_threshold"), std::string::npos) << msg;
+  v.push_back(0.307);
+  const std::string msg1 = invalid_argument_message([&] { (void)vadf_particle_mask(v, {}, ParticleMaskOptions{}); });
+  EXPECT_NE(msg1.find("fewer than 8"), std::string::npos) << msg1;
+  // A small film class beside a broad specimen: Otsu's first split cuts the specimen; the second isolates the
+  // film (80 film pixels at 0.28 ± 0.004, 480 specimen pixels spread over 0.35–0.50).
+  std::normal_distribution<double> film(0.28, 0.004);
+  std::uniform_real_distribution<double> specimen(0.35, 0.50);
+  std::vector<double> u;
+  for (int i = 0; i < 80; ++i) u.push_back(film(rng));
+  for (int i = 0; i < 480; ++i) u.push_back(specimen(rng));
+  EXPECT_GT(otsu_threshold(u), 0.35);  // the first split lies inside the specimen
+  const ParticleMask pm = vadf_particle_mask(u, {}, ParticleMaskOptions{});
+  EXPECT_NEAR(pm.film_level, 0.28, 0.002);
+  EXPECT_LT(pm.otsu, 0.35);
+  EXPECT_EQ(pm.n_inside, 480u);
   // Too few film pixels.
   std::vector<double> w(50, 0.45);
   for (int i = 0; i < 3; ++i) w.push_back(0.28);

@@ -644,22 +644,12 @@ StudyResult run_study(const StudyConfig& config) {
         ds.truth_particle_pixels += bg.labels[q] >= 0 ? 1 : 0;
         ds.mask_and_truth_pixels += (bg.labels[q] >= 0 && inside[q]) ? 1 : 0;
       }
-      std::vector<Eigen::Index> keep;
-      for (Eigen::Index i = 0; i < static_cast<Eigen::Index>(cube.pixel.size()); ++i)
-        if (inside[cube.pixel[static_cast<std::size_t>(i)]]) keep.push_back(i);
-      if (keep.size() < 3)
-        throw std::invalid_argument("study: fewer than 3 binned pixels inside the particle (" +
-                                    particle_mask_source_name(cfg.particle_mask) + " mask)");
-      Eigen::MatrixXd data(static_cast<Eigen::Index>(keep.size()), cube.data.cols());
-      std::vector<std::size_t> pix;
-      std::fill(cube.used.begin(), cube.used.end(), 0);
-      for (std::size_t i = 0; i < keep.size(); ++i) {
-        data.row(static_cast<Eigen::Index>(i)) = cube.data.row(keep[i]);
-        pix.push_back(cube.pixel[static_cast<std::size_t>(keep[i])]);
-        cube.used[pix.back()] = 1;
+      try {
+        keep_pixels(cube, inside);
+      } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument("study: too few binned pixels inside the particle (" +
+                                    particle_mask_source_name(cfg.particle_mask) + " mask): " + e.what());
       }
-      cube.data = std::move(data);
-      cube.pixel = std::move(pix);
     }
     if (cfg.decompose_r_step_A > 0 && cube.abscissa.size() > 2) {
       const double dr = (cube.abscissa.back() - cube.abscissa.front()) / static_cast<double>(cube.abscissa.size() - 1);

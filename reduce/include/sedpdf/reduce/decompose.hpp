@@ -93,6 +93,10 @@ struct SignalCube {
   std::string describe(Eigen::Index row, Eigen::Index col) const;
 };
 
+/// Restricts the cube to the scan positions with keep[y·nx + x] != 0 (rows kept in order; `used` updated).
+/// Throws std::invalid_argument if keep does not have ny·nx entries or fewer than 3 rows remain.
+void keep_pixels(SignalCube& cube, const std::vector<uint8_t>& keep);
+
 /// Reads the selection. Throws InputError (file, dataset path) for: a missing dataset; a rank other
 /// than 2 or 3; an abscissa whose length differs from the last dimension, is not finite or not strictly
 /// increasing; an empty window; a mask / exclude map of the wrong shape; fewer than 2 positions left;

@@ -13,10 +13,11 @@
 // lower class also holds the particle's thinnest pixels, which would inflate the MAD); a pixel is inside
 // when its VADF exceeds m + k σ (k = film_sigmas, default 5: a pure-film pixel exceeds it with probability
 // ~3 × 10⁻⁷ for Gaussian noise). Otsu is computed exactly over the sorted values (every split between
-// distinct values), not on a histogram. If the lower class has fewer than min_film_pixels, or m + k σ does
-// not lie below Otsu's split (the lower class is not a narrow level: no film is in the field, and Otsu
-// would cut the particle itself), there is no film level to measure and the caller must give the
-// threshold — an error, not a guess.
+// distinct values), not on a histogram. A lower class that is not a narrow level (m + k σ not below the
+// split) is split again by Otsu, down to the film's level: Otsu prefers cutting a broad specimen distribution
+// in two to isolating a film class much smaller than it. If a lower class has fewer than min_film_pixels, or
+// the split no longer separates anything, there is no film level to measure (no bare film in the field) and
+// the caller must give the threshold — an error, not a guess.
 #pragma once
 #include <cstddef>
 #include <cstdint>
