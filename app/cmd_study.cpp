@@ -88,7 +88,8 @@ SweepConfig load_sweep_config(const std::string& path) {
   for (const toml::node& e : *pn->as_array()) {
     if (!e.is_table()) throw InputError(path, line_of(&e), "phase", "must be an array of tables [[phase]]");
     const TomlSection t(path, e.as_table(), "phase");
-    t.only({"name", "model", "phosphate_batch", "atoms", "density_g_cm3", "seed"});
+    t.only({"name", "model", "phosphate_batch", "atoms", "density_g_cm3", "seed", "critical_dose_e_per_A2", "pair_sigma_A",
+            "r_intact_A", "mass_loss"});
     SweepPhase ph;
     ph.name = t.string("name", "");
     if (ph.name.empty()) t.fail("name", "missing (a string)");
@@ -123,6 +124,17 @@ SweepConfig load_sweep_config(const std::string& path) {
       } catch (const std::invalid_argument& err) {
         t.fail("phosphate_batch", err.what());
       }
+    }
+    // Beam damage (a model, simulate/damage.hpp): active when a critical dose is given.
+    if (t.has("critical_dose_e_per_A2")) {
+      ph.damage.critical_dose = t.positive("critical_dose_e_per_A2", 0);
+      ph.damage.pair_sigma_A = t.non_negative("pair_sigma_A", 0);
+      ph.damage.r_intact_A = t.non_negative("r_intact_A", 2.5);
+      ph.damage.mass_loss = t.non_negative("mass_loss", 0);
+      if (!(ph.damage.mass_loss < 1)) t.fail("mass_loss", "must be in [0, 1)");
+    } else {
+      for (const char* k : {"pair_sigma_A", "r_intact_A", "mass_loss"})
+        if (t.has(k)) t.fail(k, "belongs to the damage model: give critical_dose_e_per_A2 too");
     }
     c.phases.push_back(std::move(ph));
   }

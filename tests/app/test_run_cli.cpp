@@ -175,6 +175,18 @@ TEST(StudyCli, BadSweepNamesKeyAndFile) {
   EXPECT_NE(r3.err.find("inelastic_join"), std::string::npos) << r3.err;
   EXPECT_NE(r3.err.find("smooth"), std::string::npos) << r3.err;
   EXPECT_FALSE(fs::exists(d / "out"));
+  // Damage keys: a damage parameter without a critical dose; a mass loss of 1.
+  for (const auto& [extra, key] : std::vector<std::pair<std::string, std::string>>{
+           {"pair_sigma_A = 0.3\n", "phase.pair_sigma_A"}, {"critical_dose_e_per_A2 = 30.0\nmass_loss = 1.0\n", "phase.mass_loss"}}) {
+    write_file(d / "sweep4.toml", "output_dir = \"" + (d / "out").string() + "\"\n"
+                            "[[phase]]\nname = \"a\"\nmodel = \"" + data + "/models/agZIF62_default.extxyz\"\n" + extra +
+                            "[[phase]]\nname = \"b\"\nmodel = \"" + data + "/models/phosphate_default.extxyz\"\n"
+                            "[[map]]\nx = \"dose_e_per_A2\"\nx_values = [1.0, 10.0]\ny = \"thickness_nm\"\ny_values = [20.0]\n");
+    const CliRun r4 = run({"study", (d / "sweep4.toml").string()});
+    EXPECT_EQ(r4.code, 1);
+    EXPECT_NE(r4.err.find(key), std::string::npos) << r4.err;
+    EXPECT_FALSE(fs::exists(d / "out"));
+  }
   fs::remove_all(d);
 }
 

@@ -278,7 +278,7 @@ TEST(Sweep, DomainSizeSeparatesGoodMapsFromBad) {
   // 11 nm) and the agZIF-62 component matches its ePDF. Domains of half the probe size (every pixel mixed): the
   // maps fail (0.47).
   SweepConfig c;
-  c.phases = {{"agZIF62", zif_model()}, {"phosphate", glass_model()}};
+  c.phases = {{"agZIF62", zif_model(), {}}, {"phosphate", glass_model(), {}}};
   c.scan_n = 16;
   c.detector.layout = "uniform";
   c.detector.uniform_nx = c.detector.uniform_ny = 160;
@@ -304,6 +304,34 @@ TEST(Sweep, DomainSizeSeparatesGoodMapsFromBad) {
   EXPECT_GT(g.min_vca_pearson, b.min_vca_pearson);
   EXPECT_THROW(run_sweep_point(c, SweepPoint{0, 400, 6, 2}), std::invalid_argument);
   EXPECT_THROW(run_sweep_point(c, SweepPoint{10, 400, 6, 3}), std::invalid_argument);
+}
+
+TEST(Sweep, BeamDamageClosesTheDoseWindow) {
+  // The good point of the test above at 100 e⁻/Å², with and without a damage model on agZIF-62 (D_c = 10 e⁻/Å²:
+  // f̄(0, 100) = 0.90; its pairs beyond 2.5 Å smeared by 0.4 Å): with damage the data no longer hold the intact
+  // phase's ePDF — the subspace ceiling falls — while the maps, which only need the phases to differ, stay.
+  SweepConfig c;
+  c.phases = {{"agZIF62", zif_model(), {}}, {"phosphate", glass_model(), {}}};
+  c.scan_n = 16;
+  c.detector.layout = "uniform";
+  c.detector.uniform_nx = c.detector.uniform_ny = 160;
+  c.detector.ds = 0.036;
+  SweepPoint pt;
+  pt.dose = 100;
+  pt.thickness_A = 400;
+  pt.domain_ratio = 12;
+  const SweepPointResult intact = run_sweep_point(c, pt);
+  c.phases[0].damage.critical_dose = 10;
+  c.phases[0].damage.pair_sigma_A = 0.4;
+  c.phases[0].damage.r_intact_A = 2.5;
+  const SweepPointResult damaged = run_sweep_point(c, pt);
+  std::printf("[sweep damage] ceiling %.3f -> %.3f, VCA %.3f -> %.3f, accuracy %.3f -> %.3f\n", intact.min_subspace_pearson,
+              damaged.min_subspace_pearson, intact.min_vca_pearson, damaged.min_vca_pearson, intact.accuracy, damaged.accuracy);
+  EXPECT_GT(intact.min_subspace_pearson, 0.9);
+  EXPECT_LT(damaged.min_subspace_pearson, intact.min_subspace_pearson - 0.1);
+  EXPECT_GE(damaged.accuracy, intact.accuracy - 0.05);
+  c.phases[0].damage.mass_loss = 1;
+  EXPECT_THROW(run_sweep_point(c, pt), std::invalid_argument);
 }
 
 }  // namespace

@@ -44,6 +44,7 @@ class SweepEngine {
     if (c_.bin < 1) throw std::invalid_argument("sweep: bin must be >= 1");
     if (c_.detector.background != 0)
       throw std::invalid_argument("sweep: detector background must be 0 (expected counts are scaled with the dose)");
+    for (const SweepPhase& ph : c_.phases) ph.damage.check("sweep phase " + ph.name);
     lambda_ = electron_wavelength(c_.probe.energy_keV * 1e3);
   }
 
@@ -67,10 +68,18 @@ class SweepEngine {
     // Expected counts per position (profile-only mode), summed over the bins, scaled to the dose, counted.
     std::vector<std::vector<double>> ts(n * n);
     std::vector<uint64_t> ids(n * n);
+    // Material thicknesses: each phase split into its intact and (with a damage model) damaged state at the
+    // point's dose, then the film (the material order of model_for).
+    std::vector<double> fbar(np, 0.0);
+    for (std::size_t p = 0; p < np; ++p) fbar[p] = damaged_fraction(c_.phases[p].damage, 0.0, pt.dose);
     for (std::size_t q = 0; q < n * n; ++q) {
-      ts[q] = truth.thickness[q];
-      ts[q].resize(np);
-      if (c_.film_thickness_A > 0) ts[q].push_back(c_.film_thickness_A);
+      ts[q].assign(model.n_materials, 0.0);
+      for (std::size_t p = 0; p < np; ++p) {
+        ts[q][p] = (1 - fbar[p]) * truth.thickness[q][p];
+        if (model.damaged[p] >= 0)
+          ts[q][static_cast<std::size_t>(model.damaged[p])] = fbar[p] * (1 - c_.phases[p].damage.mass_loss) * truth.thickness[q][p];
+      }
+      if (c_.film_thickness_A > 0) ts[q].back() = c_.film_thickness_A;
       ids[q] = q;
     }
     std::vector<std::vector<double>> expected;
@@ -256,6 +265,8 @@ class SweepEngine {
     std::unique_ptr<FastModel> fm;
     double dose_ref = 1;
     Composition composition;
+    std::vector<int> damaged;     ///< per phase: index of its damaged-state material, −1 without damage
+    std::size_t n_materials = 0;  ///< phases, damaged states, film
   };
 
   const Truth& truth_for(const SweepPoint& pt) {
@@ -320,6 +331,18 @@ class SweepEngine {
       m.composition.elements.push_back(el.at(z));
       m.composition.fractions.push_back(a / sum);
     }
+    m.damaged.assign(np, -1);
+    for (std::size_t p = 0; p < np; ++p) {
+      const DamageModel& dm = c_.phases[p].damage;
+      if (!dm.active()) continue;
+      FastMaterial dmat = mats[p];
+      dmat.name += "_damaged";
+      dmat.inelastic.name = dmat.name;
+      dmat.smear_sigma_A = dm.pair_sigma_A;
+      dmat.smear_r_intact_A = dm.r_intact_A;
+      m.damaged[p] = static_cast<int>(mats.size());
+      mats.push_back(std::move(dmat));
+    }
     if (c_.film_thickness_A > 0) {
       FastMaterial f;
       f.name = "carbon_film";
@@ -334,6 +357,7 @@ class SweepEngine {
     fp.inelastic.energy_eV = c_.probe.energy_keV * 1e3;
     fp.inelastic.convergence_mrad = c_.probe.alpha_mrad;
     fp.threads = c_.threads;
+    m.n_materials = mats.size();
     m.fm = std::make_unique<FastModel>(mats, fp, *m.det);
     return models_.emplace(np, std::move(m)).first->second;
   }

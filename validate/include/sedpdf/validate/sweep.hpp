@@ -15,6 +15,7 @@
 
 #include "sedpdf/reduce/chain.hpp"
 #include "sedpdf/reduce/decompose.hpp"
+#include "sedpdf/simulate/damage.hpp"
 #include "sedpdf/simulate/detector_model.hpp"
 #include "sedpdf/simulate/fast_model.hpp"
 #include "sedpdf/simulate/probe.hpp"
@@ -28,6 +29,9 @@ namespace sedpdf {
 struct SweepPhase {
   std::string name;
   Structure model;  ///< fully periodic; replicated (supercell) where needed for 20 Å partial PDFs
+  /// Beam damage (a MODEL, simulate/damage.hpp): a point at dose D sees the damaged fraction f̄(0, D) of one
+  /// scan; inactive by default. With it the dose axis has two ends: counting noise below, damage above.
+  DamageModel damage;
 };
 
 enum class SweepAxis { Dose, Thickness, DomainRatio, PhaseCount };
