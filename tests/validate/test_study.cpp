@@ -272,17 +272,23 @@ TEST(Sweep, ReplicateToRadius) {
   EXPECT_NEAR(big.cell.volume() / zni.cell.volume(), static_cast<double>(big.size() / zni.size()), 1e-9);
 }
 
-TEST(Sweep, DomainSizeSeparatesGoodMapsFromBad) {
-  // Two phases in 60 nm domains (12 probe diameters) of a 40 nm slab on the 10 nm film at 100 e⁻/Å²: the
-  // loading maps classify the pixels (0.92–0.97 over seeds 1, 5, 9; 30 nm domains: 0.77–0.89, the pixels are
-  // 11 nm) and the agZIF-62 component matches its ePDF. Domains of half the probe size (every pixel mixed): the
-  // maps fail (0.47).
+/// The two default phases on a 16 × 16 scan with a 160 × 160 detector (0.036 Å⁻¹/pixel).
+SweepConfig small_sweep() {
   SweepConfig c;
   c.phases = {{"agZIF62", zif_model(), {}}, {"phosphate", glass_model(), {}}};
   c.scan_n = 16;
   c.detector.layout = "uniform";
   c.detector.uniform_nx = c.detector.uniform_ny = 160;
   c.detector.ds = 0.036;
+  return c;
+}
+
+TEST(Sweep, DomainSizeSeparatesGoodMapsFromBad) {
+  // Two phases in 60 nm domains (12 probe diameters) of a 40 nm slab on the 10 nm film at 100 e⁻/Å²: the
+  // loading maps classify the pixels (0.92–0.97 over seeds 1, 5, 9; 30 nm domains: 0.77–0.89, the pixels are
+  // 11 nm) and the agZIF-62 component matches its ePDF. Domains of half the probe size (every pixel mixed): the
+  // maps fail (0.47).
+  SweepConfig c = small_sweep();
   SweepPoint good;
   good.dose = 100;
   good.thickness_A = 400;
@@ -310,12 +316,7 @@ TEST(Sweep, BeamDamageClosesTheDoseWindow) {
   // The good point of the test above at 100 e⁻/Å², with and without a damage model on agZIF-62 (D_c = 10 e⁻/Å²:
   // f̄(0, 100) = 0.90; its pairs beyond 2.5 Å smeared by 0.4 Å): with damage the data no longer hold the intact
   // phase's ePDF — the subspace ceiling falls — while the maps, which only need the phases to differ, stay.
-  SweepConfig c;
-  c.phases = {{"agZIF62", zif_model(), {}}, {"phosphate", glass_model(), {}}};
-  c.scan_n = 16;
-  c.detector.layout = "uniform";
-  c.detector.uniform_nx = c.detector.uniform_ny = 160;
-  c.detector.ds = 0.036;
+  SweepConfig c = small_sweep();
   SweepPoint pt;
   pt.dose = 100;
   pt.thickness_A = 400;
