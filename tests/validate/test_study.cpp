@@ -102,6 +102,21 @@ TEST(Study, TinyScenarioEndToEnd) {
   EXPECT_GE(d.verdict.classification.accuracy, 0.95) << d.verdict.summary;
   EXPECT_EQ(d.verdict.classification.n_scored, 64u);
   EXPECT_TRUE(d.verdict.maps_ok) << d.verdict.summary;
+  // The interface: the phase fraction steps across it like the abrupt interface seen through the probe
+  // footprint and the binned pixel (σ expected 3.82 nm).
+  ASSERT_EQ(d.interface_widths.size(), 3u);
+  for (const InterfaceWidth& iw : d.interface_widths)
+    std::printf("[study] interface, %s: %zu pixels, sigma %.2f nm (expected %.2f), 10-90 %.2f nm, x0 %.2f nm\n",
+                iw.map.c_str(), iw.points, iw.fit.sigma / 10, d.interface_sigma_expected_A / 10, iw.fit.width_10_90 / 10,
+                iw.fit.x0 / 10);
+  const InterfaceWidth& fr = d.interface_widths[0];  // the phase fraction: independent of ICA's rotation
+  EXPECT_EQ(fr.map, "phase fraction");
+  EXPECT_TRUE(fr.ok);
+  EXPECT_GT(fr.points, 30u);
+  EXPECT_NEAR(fr.fit.sigma, d.interface_sigma_expected_A, 0.3 * d.interface_sigma_expected_A);
+  EXPECT_LT(std::fabs(fr.fit.x0), 0.5 * d.binned_step_A);  // within half a binned pixel of the true interface
+  EXPECT_NEAR(fr.fit.high - fr.fit.low, 1.0, 0.15);       // from one class mean to the other
+  EXPECT_NEAR(d.interface_sigma_expected_A, std::sqrt(std::pow(50 / 2.3548, 2) + 110.0 * 110.0 / 12), 1e-9);
   // Area averages: the first shell of each phase's ePDF within 0.1 Å of the kinematic ePDF's.
   ASSERT_EQ(d.phases.size(), 2u);
   for (const PhaseStudy& ph : d.phases) {
@@ -118,6 +133,28 @@ TEST(Study, TinyScenarioEndToEnd) {
   EXPECT_TRUE(fs::exists(out / "decomposition.h5"));
   EXPECT_TRUE(fs::exists(out / "tables" / "acceptance.csv"));
   EXPECT_FALSE(fs::exists(out.string() + ".work"));
+  fs::remove_all(out);
+}
+
+TEST(Study, InterfaceWidthFollowsAGradedInterface) {
+  // The tiny scenario with a graded interface (width 20 nm: σ_graded = 8.0 nm, 10–90 % 20.5 nm): the phase
+  // fraction's erf edge widens to the expected √(σ_probe² + pixel²/12 + σ_graded²) = 8.85 nm (abrupt: 3.82 nm).
+  const fs::path out = temp_dir("study_graded");
+  StudyConfig c = tiny_study(out);
+  c.specimen.geometry.width = 200;
+  c.thickness_bands = 1;
+  const StudyResult r = run_study(c);
+  const DatasetStudy& d = r.datasets.at(0);
+  EXPECT_NEAR(d.interface_sigma_expected_A, 88.5, 0.1);
+  EXPECT_NEAR(d.interface_true_width_10_90_A, 204.5, 0.1);
+  ASSERT_EQ(d.interface_widths.size(), 3u);
+  for (const InterfaceWidth& iw : d.interface_widths)
+    std::printf("[study graded] %s: sigma %.2f nm (expected %.2f), x0 %.2f nm\n", iw.map.c_str(), iw.fit.sigma / 10,
+                d.interface_sigma_expected_A / 10, iw.fit.x0 / 10);
+  const InterfaceWidth& fr = d.interface_widths[0];
+  EXPECT_TRUE(fr.ok);
+  EXPECT_NEAR(fr.fit.sigma, d.interface_sigma_expected_A, 0.3 * d.interface_sigma_expected_A);
+  EXPECT_LT(std::fabs(fr.fit.x0), 0.5 * d.binned_step_A);
   fs::remove_all(out);
 }
 

@@ -26,6 +26,7 @@
 #include "sedpdf/simulate/probe.hpp"
 #include "sedpdf/simulate/scan.hpp"
 #include "sedpdf/structures/specimen.hpp"
+#include "sedpdf/validate/maps.hpp"
 #include "sedpdf/validate/peaks.hpp"
 #include "sedpdf/validate/references.hpp"
 #include "sedpdf/validate/sweep_criteria.hpp"
@@ -185,6 +186,20 @@ struct InclusionStudy {
   bool found = false;                     ///< pixels_inside_correct >= 1 and ring accuracy >= 0.9
 };
 
+/// The interface width seen in one map: fit_erf_edge (maps.hpp) of the map against the binned pixel centre's
+/// signed in-plane distance to the planar half-space interface (negative on the `first` phase's side), over the
+/// decomposed pixels within 8 probe diameters of it and away from inclusions. Maps: the phase fraction (each
+/// pixel's loading vector projected on the segment between the mean loading vectors of the pixels classified
+/// as the two phases — invariant to any invertible mixing of the components, like the k-means criterion), and
+/// the sign-corrected loading of each phase's matched component (which carries ICA's rotation).
+struct InterfaceWidth {
+  std::string map;          ///< "phase fraction" or "component of <phase>"
+  int phase = -1;           ///< the component's phase; −1 for the phase fraction
+  std::size_t points = 0;
+  ErfFit fit;               ///< x0, σ, 10–90 % width in Å
+  bool ok = false;          ///< fitted (enough points, converged)
+};
+
 /// One analysed dataset (the first scan; optionally the cumulative second one).
 struct DatasetStudy {
   std::string label;           ///< e.g. "10 e⁻/Å²"
@@ -218,6 +233,12 @@ struct DatasetStudy {
   std::vector<double> vca_pearson;
   ClassificationScore classification_labelmap;  ///< exclusion by distance_to_interface on the binned label map
   InclusionStudy inclusion;
+  /// Planar interface (half-space specimens) only: per phase of the interface, its loading's erf edge; and the
+  /// σ expected for the specimen's own interface seen through the probe footprint and the binned pixel,
+  /// √(σ_probe² + pixel²/12 + σ_graded²) (Å), σ_probe = truth_probe_fwhm / 2.3548, σ_graded = width / √(2π).
+  std::vector<InterfaceWidth> interface_widths;
+  double interface_sigma_expected_A = 0;
+  double interface_true_width_10_90_A = 0;  ///< the specimen's own 10–90 % width (0: abrupt)
   /// Area averages: for the first dataset, and for the second scan alone (second_scan_data = Second; no
   /// thickness bands); others: empty r.
   std::vector<PhaseStudy> phases;
