@@ -36,6 +36,14 @@ double damaged_fraction(const DamageModel& m, double dose_from, double dose_to) 
   return 1.0 + std::exp(-a) * std::expm1(-(b - a)) / (b - a);
 }
 
+StateWeights state_weights(const DamageModel& m, double dose_from, double dose_to) {
+  StateWeights w;
+  w.damaged_fraction = damaged_fraction(m, dose_from, dose_to);
+  w.intact = 1 - w.damaged_fraction;
+  w.damaged = w.damaged_fraction * (1 - m.mass_loss);
+  return w;
+}
+
 PartialPdfs smear_pairs_beyond(const PartialPdfs& p, double sigma_A, double r_intact_A) {
   if (!p.periodic) throw std::invalid_argument("smear_pairs_beyond: periodic models only (got a finite cluster)");
   if (!std::isfinite(sigma_A) || sigma_A < 0 || !std::isfinite(r_intact_A) || r_intact_A < 0) {

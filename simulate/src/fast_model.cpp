@@ -1172,6 +1172,15 @@ void FastModel::profile_counts(const std::vector<double>& expected, uint64_t see
 
 // ---------------------------------------------------------------- sources and profile scans
 
+FastMaterial damaged_state(const FastMaterial& intact, const DamageModel& d) {
+  FastMaterial m = intact;
+  m.name += "_damaged";
+  m.inelastic.name = m.name;
+  m.smear_sigma_A = d.pair_sigma_A;
+  m.smear_r_intact_A = d.r_intact_A;
+  return m;
+}
+
 namespace {
 std::vector<FastPatternSource::PhaseParts> single_parts(const std::vector<int>& material_of_phase) {
   std::vector<FastPatternSource::PhaseParts> parts;

@@ -43,6 +43,12 @@ TEST(Damage, ExposureAveragedFractionMatchesQuadrature) {
   EXPECT_LT(f1, fc);
   EXPECT_LT(fc, f2);
   EXPECT_NEAR(fc, 0.5 * (f1 + f2), 1e-15);  // the average over [0, 20] is the mean of the two halves
+  // The column weights of the two states: intact 1 − f̄, damaged f̄ (1 − mass loss).
+  m.mass_loss = 0.25;
+  const StateWeights w = state_weights(m, 10, 20);
+  EXPECT_DOUBLE_EQ(w.damaged_fraction, f2);
+  EXPECT_DOUBLE_EQ(w.intact, 1 - f2);
+  EXPECT_DOUBLE_EQ(w.damaged, 0.75 * f2);
   EXPECT_NE(invalid_argument_message([&] { (void)damaged_fraction(m, 10, 5); }).find("[10, 5]"), std::string::npos);
   EXPECT_NE(invalid_argument_message([&] { (void)damaged_fraction(m, -1, 5); }).find("[-1, 5]"), std::string::npos);
 }

@@ -1,6 +1,8 @@
 // Loading-map scores: distance transform against brute force, interface bands, classification, erf fits.
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include <cmath>
 #include <random>
 #include <string>
@@ -152,6 +154,43 @@ TEST(Maps, InterfaceEdgeFitOfAnInclusion) {
   EXPECT_NEAR(f.x0, 0.0, 0.25 * step);
   EXPECT_NEAR(f.high - f.low, 0.9, 0.02);
   EXPECT_THROW(interface_edge_fit(map, t, 0, 2, 150.0), std::invalid_argument);
+}
+
+TEST(Maps, PhaseFractionIsIndependentOfTheMixingOfTheMaps) {
+  // 40 pixels: 10 pure a, 10 pure b, 20 mixtures with known fraction f of b; two "true" maps (1 − f, f)
+  // plus a constant offset, then mixed by an invertible matrix (a sum / difference rotation, as ICA returns).
+  // The fraction map recovers f exactly for any mixing; unused pixels are NaN; bad sizes are refused.
+  const std::size_t n = 40;
+  std::vector<int> labels(n, -1);
+  std::vector<uint8_t> use(n, 1);
+  std::vector<double> f(n);
+  for (std::size_t q = 0; q < n; ++q) {
+    f[q] = q < 10 ? 0.0 : (q < 20 ? 1.0 : 0.05 * static_cast<double>(q - 20));
+    labels[q] = q < 10 ? 0 : (q < 20 ? 1 : (f[q] < 0.5 ? 0 : 1));
+  }
+  use[39] = 0;
+  for (const auto& A : std::vector<std::array<double, 4>>{{1, 0, 0, 1}, {0.7, 0.7, -0.4, 0.4}, {2.0, -1.0, 0.3, 1.5}}) {
+    std::vector<std::vector<double>> L(2, std::vector<double>(n));
+    for (std::size_t q = 0; q < n; ++q) {
+      const double t0 = 1 - f[q] + 0.2, t1 = f[q] + 0.2;
+      L[0][q] = A[0] * t0 + A[1] * t1;
+      L[1][q] = A[2] * t0 + A[3] * t1;
+    }
+    const std::vector<double> fr = phase_fraction_map(L, labels, use, 0, 1);
+    // Class means: a = mean over labels 0 (f = 0 ×10 and 0 … 0.45), b likewise; the fraction is affine in f.
+    double fa = 0, fb = 0, na = 0, nb = 0;
+    for (std::size_t q = 0; q + 1 < n; ++q) (labels[q] == 0 ? (fa += f[q], na += 1) : (fb += f[q], nb += 1));
+    fa /= na;
+    fb /= nb;
+    for (std::size_t q = 0; q + 1 < n; ++q) EXPECT_NEAR(fr[q], (f[q] - fa) / (fb - fa), 1e-12) << q;
+    EXPECT_TRUE(std::isnan(fr[39]));
+  }
+  EXPECT_THROW(phase_fraction_map({std::vector<double>(3)}, std::vector<int>(4), std::vector<uint8_t>(4), 0, 1),
+               std::invalid_argument);
+  EXPECT_THROW(phase_fraction_map({}, labels, use, 0, 1), std::invalid_argument);
+  // One class empty: all NaN.
+  const std::vector<double> none = phase_fraction_map({f}, std::vector<int>(n, 0), use, 0, 1);
+  EXPECT_TRUE(std::isnan(none[0]));
 }
 
 TEST(Maps, KMeansFindsTheOptimalPartition) {

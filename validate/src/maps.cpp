@@ -455,6 +455,40 @@ ErfFit fit_erf_edge(const std::vector<double>& x, const std::vector<double>& y, 
   return fit;
 }
 
+std::vector<double> phase_fraction_map(const std::vector<std::vector<double>>& loadings, const std::vector<int>& labels,
+                                       const std::vector<uint8_t>& use, int phase_a, int phase_b) {
+  const std::size_t k = loadings.size(), n = labels.size();
+  if (k == 0) throw std::invalid_argument("phase fraction map: no loading maps");
+  for (const auto& l : loadings)
+    if (l.size() != n || use.size() != n)
+      throw std::invalid_argument("phase fraction map: maps of " + std::to_string(l.size()) + ", labels of " +
+                                  std::to_string(n) + " and use of " + std::to_string(use.size()) + " pixels");
+  std::vector<double> ma(k, 0.0), mb(k, 0.0);
+  double na = 0, nb = 0;
+  for (std::size_t q = 0; q < n; ++q) {
+    if (!use[q] || (labels[q] != phase_a && labels[q] != phase_b)) continue;
+    std::vector<double>& m = labels[q] == phase_a ? ma : mb;
+    (labels[q] == phase_a ? na : nb) += 1;
+    for (std::size_t c = 0; c < k; ++c) m[c] += loadings[c][q];
+  }
+  std::vector<double> frac(n, std::numeric_limits<double>::quiet_NaN());
+  if (na == 0 || nb == 0) return frac;
+  double den = 0;
+  for (std::size_t c = 0; c < k; ++c) {
+    ma[c] /= na;
+    mb[c] /= nb;
+    den += (mb[c] - ma[c]) * (mb[c] - ma[c]);
+  }
+  if (!(den > 0)) return frac;
+  for (std::size_t q = 0; q < n; ++q) {
+    if (!use[q]) continue;
+    double num = 0;
+    for (std::size_t c = 0; c < k; ++c) num += (loadings[c][q] - ma[c]) * (mb[c] - ma[c]);
+    frac[q] = num / den;
+  }
+  return frac;
+}
+
 ErfFit interface_edge_fit(const std::vector<double>& map, const LabelMap& truth, int phase_a, int phase_b,
                           double max_distance) {
   check_map(map.size(), truth.nx, truth.ny, "interface edge fit");

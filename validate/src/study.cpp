@@ -429,12 +429,8 @@ StudyResult run_study(const StudyConfig& config) {
       if (name == sp.phase_name(p)) damage_of_phase[p] = dm;
   for (std::size_t p = 0; p < np; ++p) {
     if (!damage_of_phase[p].active()) continue;
-    FastMaterial m = mats[static_cast<std::size_t>(mat_of_phase[p])];
-    m.name += "_damaged";
-    m.smear_sigma_A = damage_of_phase[p].pair_sigma_A;
-    m.smear_r_intact_A = damage_of_phase[p].r_intact_A;
     damaged_mat_of_phase[p] = static_cast<int>(mats.size());
-    mats.push_back(std::move(m));
+    mats.push_back(damaged_state(mats[static_cast<std::size_t>(mat_of_phase[p])], damage_of_phase[p]));
   }
   int film = -1;
   if (sp.has_film()) {
@@ -481,10 +477,10 @@ StudyResult run_study(const StudyConfig& config) {
     // Each phase's column: (1 − f̄) of the intact material and f̄ (1 − mass loss) of the damaged one.
     std::vector<FastPatternSource::PhaseParts> parts(np);
     for (std::size_t p = 0; p < np; ++p) {
-      const double f = damaged_fraction(damage_of_phase[p], ds.dose_before, ds.dose_before + ds.dose);
-      ds.damaged_fraction.push_back(f);
-      parts[p].push_back({mat_of_phase[p], 1 - f});
-      if (damaged_mat_of_phase[p] >= 0) parts[p].push_back({damaged_mat_of_phase[p], f * (1 - damage_of_phase[p].mass_loss)});
+      const StateWeights w = state_weights(damage_of_phase[p], ds.dose_before, ds.dose_before + ds.dose);
+      ds.damaged_fraction.push_back(w.damaged_fraction);
+      parts[p].push_back({mat_of_phase[p], w.intact});
+      if (damaged_mat_of_phase[p] >= 0) parts[p].push_back({damaged_mat_of_phase[p], w.damaged});
     }
     DetectorSpec dspec = cfg.detector;
     dspec.step_A = cfg.scan.step_A;
@@ -786,34 +782,8 @@ StudyResult run_study(const StudyConfig& config) {
         }
         ds.interface_widths.push_back(iw);
       };
-      // Phase fraction: the projection of each loading vector on the segment between the two classes' means.
-      {
-        std::vector<double> ma(k, 0.0), mb(k, 0.0);
-        double na = 0, nb = 0;
-        for (std::size_t pix : cube.pixel) {
-          const int lab = ds.verdict.predicted.labels[pix];
-          if (lab != g.first && lab != g.second) continue;
-          std::vector<double>& m = lab == g.first ? ma : mb;
-          (lab == g.first ? na : nb) += 1;
-          for (std::size_t c = 0; c < k; ++c) m[c] += ds.loadings[c][pix];
-        }
-        std::vector<double> frac(npx, std::numeric_limits<double>::quiet_NaN());
-        if (na > 0 && nb > 0) {
-          double den = 0;
-          for (std::size_t c = 0; c < k; ++c) {
-            ma[c] /= na;
-            mb[c] /= nb;
-            den += (mb[c] - ma[c]) * (mb[c] - ma[c]);
-          }
-          if (den > 0)
-            for (std::size_t pix : cube.pixel) {
-              double num = 0;
-              for (std::size_t c = 0; c < k; ++c) num += (ds.loadings[c][pix] - ma[c]) * (mb[c] - ma[c]);
-              frac[pix] = num / den;  // 0 = the first phase's mean, 1 = the second's
-            }
-        }
-        fit_map("phase fraction", -1, frac);
-      }
+      // Phase fraction: each loading vector projected between the two classes' means (maps.hpp).
+      fit_map("phase fraction", -1, phase_fraction_map(ds.loadings, ds.verdict.predicted.labels, uin.decomposed, g.first, g.second));
       for (int p : {g.first, g.second}) {
         const int c = static_cast<std::size_t>(p) < ds.verdict.component_of_phase.size()
                           ? ds.verdict.component_of_phase[static_cast<std::size_t>(p)]

@@ -70,14 +70,13 @@ class SweepEngine {
     std::vector<uint64_t> ids(n * n);
     // Material thicknesses: each phase split into its intact and (with a damage model) damaged state at the
     // point's dose, then the film (the material order of model_for).
-    std::vector<double> fbar(np, 0.0);
-    for (std::size_t p = 0; p < np; ++p) fbar[p] = damaged_fraction(c_.phases[p].damage, 0.0, pt.dose);
+    std::vector<StateWeights> sw;
+    for (std::size_t p = 0; p < np; ++p) sw.push_back(state_weights(c_.phases[p].damage, 0.0, pt.dose));
     for (std::size_t q = 0; q < n * n; ++q) {
       ts[q].assign(model.n_materials, 0.0);
       for (std::size_t p = 0; p < np; ++p) {
-        ts[q][p] = (1 - fbar[p]) * truth.thickness[q][p];
-        if (model.damaged[p] >= 0)
-          ts[q][static_cast<std::size_t>(model.damaged[p])] = fbar[p] * (1 - c_.phases[p].damage.mass_loss) * truth.thickness[q][p];
+        ts[q][p] = sw[p].intact * truth.thickness[q][p];
+        if (model.damaged[p] >= 0) ts[q][static_cast<std::size_t>(model.damaged[p])] = sw[p].damaged * truth.thickness[q][p];
       }
       if (c_.film_thickness_A > 0) ts[q].back() = c_.film_thickness_A;
       ids[q] = q;
@@ -335,13 +334,8 @@ class SweepEngine {
     for (std::size_t p = 0; p < np; ++p) {
       const DamageModel& dm = c_.phases[p].damage;
       if (!dm.active()) continue;
-      FastMaterial dmat = mats[p];
-      dmat.name += "_damaged";
-      dmat.inelastic.name = dmat.name;
-      dmat.smear_sigma_A = dm.pair_sigma_A;
-      dmat.smear_r_intact_A = dm.r_intact_A;
       m.damaged[p] = static_cast<int>(mats.size());
-      mats.push_back(std::move(dmat));
+      mats.push_back(damaged_state(mats[p], dm));
     }
     if (c_.film_thickness_A > 0) {
       FastMaterial f;

@@ -44,6 +44,15 @@ struct DamageModel {
 /// formula; 0 for an inactive model). Throws std::invalid_argument for negative or decreasing doses.
 double damaged_fraction(const DamageModel& m, double dose_from, double dose_to);
 
+/// A phase's two states in a column while the dose rises from dose_from to dose_to: the damaged fraction f̄
+/// and the thickness weights of the states, intact 1 − f̄ and damaged f̄ (1 − mass_loss) (header). Throws as
+/// damaged_fraction.
+struct StateWeights {
+  double damaged_fraction = 0;
+  double intact = 1, damaged = 0;
+};
+StateWeights state_weights(const DamageModel& m, double dose_from, double dose_to);
+
 /// Partial PDFs with every pair at distance ≥ r_intact_A smeared by a Gaussian of σ (header): the pair counts
 /// of each bin at or beyond r_intact are spread over the bins by the bin integrals of N(r; r_k, σ), those below
 /// stay, and g = counts / uniform counts is recomputed. Beyond r_max the histogram is continued by the uniform

@@ -84,6 +84,7 @@
 #include <string>
 #include <vector>
 
+#include "sedpdf/simulate/damage.hpp"
 #include "sedpdf/simulate/detector_model.hpp"
 #include "sedpdf/simulate/inelastic.hpp"
 #include "sedpdf/simulate/probe.hpp"
@@ -105,6 +106,10 @@ struct FastMaterial {
   double smear_sigma_A = 0;
   double smear_r_intact_A = 0;
 };
+
+/// The beam-damaged state of a material (damage.hpp): the same model with its pairs beyond d.r_intact_A
+/// smeared by d.pair_sigma_A, named "<name>_damaged".
+FastMaterial damaged_state(const FastMaterial& intact, const DamageModel& d);
 
 struct FastModelParams {
   ProbeSpec probe;             ///< energy, convergence semi-angle α, source size (speckle modes)

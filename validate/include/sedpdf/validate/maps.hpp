@@ -5,6 +5,7 @@
 // Maps are row-major ny × nx with y the slow index (as specimen_truth.hpp), square pixels of `step` Å.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace sedpdf {
@@ -95,6 +96,16 @@ ErfFit fit_erf_edge(const std::vector<double>& x, const std::vector<double>& y, 
 /// fit_erf_edge (so σ is in Å and x0 is the edge's offset from the true interface). Uses every pixel along
 /// the boundary instead of one line profile. Throws std::invalid_argument for mismatched sizes or fewer
 /// than 5 pixels.
+/// The fraction of phase b per pixel from k loading maps (each ny·nx): the pixel's loading vector projected on
+/// the segment from the mean vector of the used pixels labelled phase_a (0) to that of those labelled phase_b
+/// (1). Pixels on that line — mixtures of the two phases — get the same fraction under any invertible mixing of
+/// the maps (an affine map keeps ratios along a line), so the map does not depend on an unmixing's rotation;
+/// scatter off the line (noise) is projected in the loadings' own metric. NaN where use is 0, and everywhere
+/// when a class has no used pixel or the two means coincide. Throws std::invalid_argument for maps, labels or
+/// use of different sizes or no maps.
+std::vector<double> phase_fraction_map(const std::vector<std::vector<double>>& loadings, const std::vector<int>& labels,
+                                       const std::vector<uint8_t>& use, int phase_a, int phase_b);
+
 ErfFit interface_edge_fit(const std::vector<double>& map, const LabelMap& truth, int phase_a, int phase_b,
                           double max_distance);
 

@@ -190,7 +190,8 @@ struct InclusionStudy {
 /// signed in-plane distance to the planar half-space interface (negative on the `first` phase's side), over the
 /// decomposed pixels within 8 probe diameters of it and away from inclusions. Maps: the phase fraction (each
 /// pixel's loading vector projected on the segment between the mean loading vectors of the pixels classified
-/// as the two phases — invariant to any invertible mixing of the components, like the k-means criterion), and
+/// as the two phases, maps.hpp phase_fraction_map — for mixtures of the two, unchanged by any invertible mixing
+/// of the components, like the k-means criterion), and
 /// the sign-corrected loading of each phase's matched component (which carries ICA's rotation).
 struct InterfaceWidth {
   std::string map;          ///< "phase fraction" or "component of <phase>"
