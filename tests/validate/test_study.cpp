@@ -97,6 +97,25 @@ TEST(Study, TinyScenarioEndToEnd) {
   EXPECT_GE(d.vca_pearson[0], 0.88);  // 0.922 / 0.908 at seed 7 (default run: 0.938 / 0.912)
   EXPECT_GE(d.vca_pearson[1], 0.88);
   EXPECT_NE(d.verdict.component_of_phase[0], d.verdict.component_of_phase[1]);
+  // Which rotations ICA can return: the study's FastICA result is one of the enumerated solutions of its data
+  // span, exactly one solution is ICA's own choice, and ICA of the noise-free references is reported.
+  ASSERT_FALSE(d.ica_solutions.empty());
+  std::size_t chosen = 0;
+  double nearest = 1e9;
+  for (const IcaStationaryPoint& q : d.ica_solutions) {
+    chosen += q.preferred ? 1 : 0;
+    ASSERT_EQ(q.pearson.size(), 2u);
+    nearest = std::min(nearest, std::fabs(q.pearson[0] - d.verdict.phase_pearson[0]) +
+                                    std::fabs(q.pearson[1] - d.verdict.phase_pearson[1]));
+    std::printf("[study] ICA solution at %.1f deg: %.3f / %.3f, negentropy %.4g%s\n", q.angle_rad * 57.29578, q.pearson[0],
+                q.pearson[1], q.negentropy, q.preferred ? " (ICA's choice)" : "");
+  }
+  EXPECT_EQ(chosen, 1u);
+  EXPECT_LT(nearest, 1e-3);
+  EXPECT_EQ(d.ica_reference.k, 2u) << d.ica_reference_note;
+  EXPECT_FALSE(d.ica_reference.stationary.empty());
+  EXPECT_GE(d.ica_reference.best_smallest, d.ica_reference.preferred_smallest);
+  EXPECT_TRUE(fs::exists(out / "tables" / "ica_solutions.csv"));
   // Classification outside one probe diameter of the interface (k-means on the loading vectors: 1.000 for the
   // three seeds, while the largest-loading rule gives 0.70–0.86 on these rotations).
   EXPECT_GE(d.verdict.classification.accuracy, 0.95) << d.verdict.summary;
@@ -345,6 +364,10 @@ TEST(Sweep, DomainSizeSeparatesGoodMapsFromBad) {
               g.min_vca_pearson, g.min_pearson, b.min_vca_pearson, b.min_pearson);
   EXPECT_TRUE(std::isfinite(g.min_vca_pearson));
   EXPECT_GT(g.min_vca_pearson, b.min_vca_pearson);
+  // ICA of the references themselves: a property of the phase set, the same at both points.
+  EXPECT_TRUE(std::isfinite(g.ica_reference_choice));
+  EXPECT_EQ(g.ica_reference_choice, b.ica_reference_choice);
+  EXPECT_GE(g.ica_reference_best, g.ica_reference_choice);
   EXPECT_THROW(run_sweep_point(c, SweepPoint{0, 400, 6, 2}), std::invalid_argument);
   EXPECT_THROW(run_sweep_point(c, SweepPoint{10, 400, 6, 3}), std::invalid_argument);
 }

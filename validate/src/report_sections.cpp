@@ -7,6 +7,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "sedpdf/structures/constants.hpp"
+
 namespace sedpdf {
 
 namespace {
@@ -257,6 +259,65 @@ void add_unmixing_section(ReportWriter& w, const UnmixingInput& in, const Unmixi
                                                  std::to_string(v.classification.n_excluded_interface),
                                                  std::to_string(v.classification.n_excluded_no_phase),
                                                  fmt(c.min_pearson), fmt(c.min_accuracy), fmt(c.exclusion_distance)}});
+}
+
+void add_ica_solutions_section(ReportWriter& w, const std::vector<IcaStationaryPoint>& data, const ReferenceIcaLimit& lim,
+                               const std::vector<std::string>& phase_names, Window window, const std::string& note) {
+  if (lim.k == 0 || lim.pearson.size() != phase_names.size()) {
+    w.paragraph("ICA of the reference ePDFs themselves: " + note + ".");
+    return;
+  }
+  const std::string win = fmt(window.lo, "%.1f") + "-" + fmt(window.hi, "%.1f") + " A";
+  auto pearsons = [&](const std::vector<double>& v) {
+    std::string t;
+    for (std::size_t p = 0; p < phase_names.size() && p < v.size(); ++p)
+      t += std::string(p ? ", " : "") + phase_names[p] + " " + fmt(v[p], "%.3f");
+    return t;
+  };
+  auto preferred = [](const std::vector<IcaStationaryPoint>& v) -> const IcaStationaryPoint* {
+    for (const IcaStationaryPoint& q : v)
+      if (q.preferred) return &q;
+    return nullptr;
+  };
+  std::string par = "Which rotation ICA returns. ICA of the reference ePDFs themselves (noise-free, their exact span, the "
+                    "same r grid, contrast, algorithm and seed as the study's ICA) returns " + pearsons(lim.pearson) +
+                    " (Pearson over " + win + ").";
+  if (!lim.stationary.empty()) {
+    par += " With two components every rotation FastICA can converge to is a stationary point of its contrast over the "
+           "rotation angle (docs/validation.md); on the references there are " + std::to_string(lim.stationary.size()) +
+           ", the best reaching " + fmt(lim.best_smallest, "%.3f") + " for the worse-matched phase";
+    if (const IcaStationaryPoint* q = preferred(lim.stationary))
+      par += ", and ICA's own objective (the largest negentropy approximation) prefers the one with " + pearsons(q->pearson);
+    par += ". References correlated " + fmt(lim.reference_correlation, "%.3f") + " over the grid allow two uncorrelated "
+           "outputs at most " + fmt(lim.uncorrelated_cap, "%.3f") + " each.";
+    if (!data.empty()) {
+      par += " On the data's own span there are " + std::to_string(data.size()) + " solutions";
+      if (const IcaStationaryPoint* q = preferred(data)) par += "; ICA's objective prefers " + pearsons(q->pearson);
+      par += ".";
+    }
+  } else {
+    par += " Best of " + std::to_string(lim.starts) + " starts: smallest Pearson " + fmt(lim.best_smallest, "%.3f") + ".";
+  }
+  w.paragraph(par);
+  if (lim.stationary.empty() && data.empty()) return;
+  std::vector<std::vector<std::string>> rows;
+  auto add = [&](const std::string& what, const std::vector<IcaStationaryPoint>& pts) {
+    for (const IcaStationaryPoint& sp : pts) {
+      std::vector<std::string> row{what, fmt(sp.angle_rad * 180 / kPi, "%.2f"), sp.maximum ? "maximum" : "minimum",
+                                   fmt(sp.contrast, "%.6g"), fmt(sp.negentropy, "%.4g"), sp.preferred ? "yes" : "no"};
+      for (double x : sp.pearson) row.push_back(fmt(x, "%.4f"));
+      row.push_back(fmt(sp.smallest, "%.4f"));
+      rows.push_back(std::move(row));
+    }
+  };
+  add("data", data);
+  add("references", lim.stationary);
+  std::vector<std::string> head{"span", "rotation (deg)", "kind", "contrast", "negentropy", "ICA's choice"};
+  for (const std::string& n : phase_names) head.push_back(n + " Pearson");
+  head.push_back("smallest");
+  w.table("ica_solutions", "Every rotation FastICA can converge to, on the data's span and on the references' (Pearson over " +
+                               win + "; rotation angles are relative to each span's own whitening)",
+          head, rows);
 }
 
 void add_differential_section(ReportWriter& w, const ZniStudy& st) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sedpdf/validate/differential.hpp"
+#include "sedpdf/validate/ica_limit.hpp"
 #include "sedpdf/validate/peaks.hpp"
 #include "sedpdf/validate/references.hpp"
 #include "sedpdf/validate/report.hpp"
@@ -53,6 +54,12 @@ EpdfComparisonNumbers add_epdf_comparison(ReportWriter& w, const std::string& na
 void add_unmixing_section(ReportWriter& w, const UnmixingInput& in, const UnmixingVerdict& v,
                           const UnmixingCriteria& c, const std::vector<double>& pca_variances = {},
                           int n_significant = 0);
+
+/// Paragraph and table "ica_solutions": every rotation FastICA can converge to on the data's two-component span
+/// (`data`, may be empty) and on the reference ePDFs themselves (lim.stationary; ica_limit.hpp), with ICA's own
+/// choice (largest negentropy) marked; for k > 2 the multi-start numbers; `note` when lim.k == 0.
+void add_ica_solutions_section(ReportWriter& w, const std::vector<IcaStationaryPoint>& data, const ReferenceIcaLimit& lim,
+                               const std::vector<std::string>& phase_names, Window window, const std::string& note);
 
 /// Section "Differential method (000)": S(Q) of the phases and the mixture, S_diff for the example fractions
 /// near the {400}/{112} reflections, the detection table.

@@ -26,6 +26,7 @@
 #include "sedpdf/simulate/probe.hpp"
 #include "sedpdf/simulate/scan.hpp"
 #include "sedpdf/structures/specimen.hpp"
+#include "sedpdf/validate/ica_limit.hpp"
 #include "sedpdf/validate/maps.hpp"
 #include "sedpdf/validate/peaks.hpp"
 #include "sedpdf/validate/references.hpp"
@@ -223,6 +224,9 @@ struct DatasetStudy {
   std::vector<double> pca_variance_ratio; ///< scree
   std::vector<double> r;                  ///< decomposition window (Å)
   std::vector<std::vector<double>> components;  ///< ICA components (sign-corrected to their matches)
+  /// per phase: the reference the components are scored against, on r (kinematic ePDF at the chain's per-pixel
+  /// s range and damping)
+  std::vector<std::vector<double>> references;
   std::vector<std::vector<double>> loadings;    ///< ny × nx each, sign-corrected, 0 outside the mask
   std::vector<int> truth_labels;          ///< per binned pixel (−1 outside the particle)
   std::vector<double> truth_thickness;    ///< per binned pixel (Å, film excluded)
@@ -232,6 +236,16 @@ struct DatasetStudy {
   /// the Pearson of its matched VCA component over the criterion's window (NaN if unmatched). Reported beside
   /// the ICA components, not part of the verdict.
   std::vector<double> vca_pearson;
+  /// ICA (the study's settings and seed; signals domain only) of the phases' reference ePDFs themselves on the
+  /// same r grid (ica_limit.hpp): what ICA returns from perfect data, and for two phases every solution it can
+  /// converge to. `ica_reference_note` says why it was not computed (another method or domain, one phase,
+  /// dependent references); then ica_reference.k = 0.
+  ReferenceIcaLimit ica_reference;
+  std::string ica_reference_note;
+  /// Two components of ICA in the signals domain only: every rotation of the data's own PCA span FastICA can
+  /// converge to (ica_stationary_points), scored against the references; the one with the largest negentropy
+  /// is ICA's own choice. Empty otherwise.
+  std::vector<IcaStationaryPoint> ica_solutions;
   ClassificationScore classification_labelmap;  ///< exclusion by distance_to_interface on the binned label map
   InclusionStudy inclusion;
   /// Planar interface (half-space specimens) only: per phase of the interface, its loading's erf edge; and the

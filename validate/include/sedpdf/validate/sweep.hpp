@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,11 @@ struct SweepPointResult {
   /// count, matched to the same references (NaN when VCA finds no independent endmembers). Reported, not
   /// part of the criterion.
   double min_vca_pearson = 0;
+  /// ICA (the sweep's settings) of the point's reference ePDFs themselves (reference_ica_limit): the smallest
+  /// per-phase Pearson of the solution ICA's objective prefers, and the best of all its solutions (NaN when not
+  /// ICA in the signals domain). A property of the phase set, the grid and the contrast, not of the data.
+  double ica_reference_choice = std::numeric_limits<double>::quiet_NaN();
+  double ica_reference_best = std::numeric_limits<double>::quiet_NaN();
   double accuracy = 0;        ///< classification accuracy outside the interface bands
   std::size_t pixels = 0;     ///< binned pixels decomposed
   std::string summary;        ///< the criterion's one-line summary, or the error that stopped the point
