@@ -165,6 +165,9 @@ struct PhaseStudy {
   PeakComparison peaks_vs_xray;          ///< vs the X-ray PDF (I15-1 resolution)
   PeakComparison peaks_vs_xray_matched;  ///< vs the X-ray PDF at the ePDF's resolution (weights only differ)
   PeakComparison peaks_vs_kinematic;     ///< vs the kinematic ePDF
+  /// The noise-free kinematic ePDF itself (at the area average's resolution) vs the X-ray PDF: what perfect
+  /// electron data would score on the X-ray criteria (electron pair weights and s range alone).
+  PeakComparison kinematic_vs_xray;
   double pearson_area_vs_kinematic = 0;  ///< 1.5–10 Å
   double pearson_area_vs_xray = 0;       ///< 1.5–10 Å
   double pearson_component = 0;          ///< matched ICA component vs the kinematic ePDF, 1.5–10 Å (NaN if none)
