@@ -108,6 +108,21 @@ TEST(IcaLimit, EveryFastIcaRunLandsOnAnEnumeratedStationaryPoint) {
           EXPECT_GT(a.contrast, b.contrast) << what;
         }
       }
+      // The scan of the landscape brackets every stationary point: a maximum lies above its scan neighbours,
+      // a minimum below.
+      const int n = 720;
+      const std::vector<IcaStationaryPoint> scan = ica_rotation_scan(r, refs, refs, w, s, n);
+      ASSERT_EQ(scan.size(), static_cast<std::size_t>(n));
+      const double period = alg == IcaAlgorithm::Parallel ? std::acos(-1.0) / 2 : std::acos(-1.0);
+      for (const auto& sp : lim.stationary) {
+        const std::size_t i = static_cast<std::size_t>(std::floor(sp.angle_rad / (period / n))) % n;
+        const double f0 = scan[i].contrast, f1 = scan[(i + 1) % n].contrast;
+        if (sp.maximum) {
+          EXPECT_GE(sp.contrast, std::max(f0, f1) - 1e-12) << what;
+        } else {
+          EXPECT_LE(sp.contrast, std::min(f0, f1) + 1e-12) << what;
+        }
+      }
       // The seeded run of the limit itself is one of them, and so is every run from 12 other seeds.
       std::set<std::size_t> landed;
       for (uint64_t seed = 0; seed < 13; ++seed) {
@@ -233,4 +248,8 @@ TEST(IcaLimit, BadInputIsNamed) {
   EXPECT_NE(invalid_argument_message([&] { reference_ica_limit(r, {a, twice}, {}, s); }).find("linearly dependent"),
             std::string::npos);
   EXPECT_NE(invalid_argument_message([&] { reference_ica_limit(r, {a, b}, {}, s, 0); }).find("starts = 0"), std::string::npos);
+  EXPECT_NE(invalid_argument_message([&] { ica_stationary_points(r, {a}, {a, b}, {}, s); }).find("span of 1 curves"),
+            std::string::npos);
+  EXPECT_NE(invalid_argument_message([&] { ica_rotation_scan(r, {a, b}, {a, b}, {}, s, 1); }).find("n = 1"), std::string::npos);
+  EXPECT_NE(invalid_argument_message([&] { ica_rotation_scan(r, {a, nanb}, {a, b}, {}, s); }).find("r = 1.35"), std::string::npos);
 }

@@ -116,6 +116,9 @@ TEST(Study, TinyScenarioEndToEnd) {
   EXPECT_FALSE(d.ica_reference.stationary.empty());
   EXPECT_GE(d.ica_reference.best_smallest, d.ica_reference.preferred_smallest);
   EXPECT_TRUE(fs::exists(out / "tables" / "ica_solutions.csv"));
+  EXPECT_EQ(d.ica_scan_data.size(), 180u);
+  EXPECT_EQ(d.ica_scan_references.size(), 180u);
+  EXPECT_TRUE(fs::exists(out / "figures" / "ica_rotation.csv"));
   // Classification outside one probe diameter of the interface (k-means on the loading vectors: 1.000 for the
   // three seeds, while the largest-loading rule gives 0.70–0.86 on these rotations).
   EXPECT_GE(d.verdict.classification.accuracy, 0.95) << d.verdict.summary;

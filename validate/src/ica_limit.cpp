@@ -89,6 +89,54 @@ double smallest_of(const std::vector<double>& v) {
   return s;
 }
 
+/// The outputs of rotation θ of the whitened span Z: contrast, ICA's objective, Pearson per reference.
+IcaStationaryPoint evaluate_rotation(const Eigen::MatrixXd& Z, double theta, const FastIcaSettings& settings, double gamma,
+                                     const std::vector<double>& r, const std::vector<std::vector<double>>& references,
+                                     Window window) {
+  const bool parallel = settings.algorithm == IcaAlgorithm::Parallel;
+  IcaStationaryPoint sp;
+  sp.angle_rad = theta;
+  sp.contrast = contrast_at(Z, theta, settings).value;
+  const double c = std::cos(theta), sn = std::sin(theta);
+  Eigen::MatrixXd Y(2, Z.cols());
+  Y.row(0) = c * Z.row(0) + sn * Z.row(1);
+  Y.row(1) = -sn * Z.row(0) + c * Z.row(1);
+  for (Eigen::Index q = 0; q < (parallel ? 2 : 1); ++q) {
+    double eg = 0;
+    for (Eigen::Index j = 0; j < Y.cols(); ++j) eg += contrast_G(Y(q, j), settings);
+    eg /= static_cast<double>(Y.cols());
+    sp.negentropy += (eg - gamma) * (eg - gamma);
+  }
+  const ComponentMatch m = match_components(r, {rows_to_vector(Y, 0), rows_to_vector(Y, 1)}, references, window);
+  sp.pearson.assign(references.size(), std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t q = 0; q < 2; ++q)
+    if (m.reference_of_component[q] >= 0) sp.pearson[static_cast<std::size_t>(m.reference_of_component[q])] = m.correlation[q];
+  sp.smallest = smallest_of(sp.pearson);
+  return sp;
+}
+
+/// The 2 × p span matrix, checked (sizes, finite values).
+Eigen::MatrixXd span_matrix(const std::vector<double>& r, const std::vector<std::vector<double>>& span, const char* what) {
+  const std::size_t p = r.size();
+  if (span.size() != 2)
+    throw std::invalid_argument(std::string(what) + ": a span of " + std::to_string(span.size()) + " curves (need 2)");
+  Eigen::MatrixXd X(2, static_cast<Eigen::Index>(p));
+  for (std::size_t i = 0; i < 2; ++i) {
+    if (span[i].size() != p)
+      throw std::invalid_argument(std::string(what) + ": span curve " + std::to_string(i) + " has " +
+                                  std::to_string(span[i].size()) + " points for " + std::to_string(p) + " abscissae");
+    for (std::size_t j = 0; j < p; ++j) {
+      if (!std::isfinite(span[i][j])) {
+        std::ostringstream m;
+        m << what << ": non-finite value " << span[i][j] << " of span curve " << i << " at r = " << r[j];
+        throw std::invalid_argument(m.str());
+      }
+      X(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = span[i][j];
+    }
+  }
+  return X;
+}
+
 }  // namespace
 
 ReferenceIcaLimit reference_ica_limit(const std::vector<double>& r, const std::vector<std::vector<double>>& references,
@@ -208,27 +256,10 @@ std::vector<IcaStationaryPoint> ica_stationary_points(const std::vector<double>&
                                                       const std::vector<std::vector<double>>& span,
                                                       const std::vector<std::vector<double>>& references, Window window,
                                                       const FastIcaSettings& settings) {
-  const std::size_t p = r.size();
-  if (span.size() != 2)
-    throw std::invalid_argument("ICA stationary points: a span of " + std::to_string(span.size()) + " curves (need 2)");
-  Eigen::MatrixXd X(2, static_cast<Eigen::Index>(p));
-  for (std::size_t i = 0; i < 2; ++i) {
-    if (span[i].size() != p)
-      throw std::invalid_argument("ICA stationary points: span curve " + std::to_string(i) + " has " +
-                                  std::to_string(span[i].size()) + " points for " + std::to_string(p) + " abscissae");
-    for (std::size_t j = 0; j < p; ++j) {
-      if (!std::isfinite(span[i][j])) {
-        std::ostringstream m;
-        m << "ICA stationary points: non-finite value " << span[i][j] << " of span curve " << i << " at r = " << r[j];
-        throw std::invalid_argument(m.str());
-      }
-      X(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = span[i][j];
-    }
-  }
+  const Eigen::MatrixXd X = span_matrix(r, span, "ICA stationary points");
   const Eigen::MatrixXd Z = whiten(X, "ICA stationary points");
   const double gamma = gaussian_contrast(settings);
-  const bool parallel = settings.algorithm == IcaAlgorithm::Parallel;
-  const double period = parallel ? kPi / 2 : kPi;
+  const double period = settings.algorithm == IcaAlgorithm::Parallel ? kPi / 2 : kPi;
   const int n = 2000;
   const double h = period / n;
   std::vector<Evaluation> grid(n + 1);
@@ -255,31 +286,26 @@ std::vector<IcaStationaryPoint> ica_stationary_points(const std::vector<double>&
     } else {
       continue;
     }
-    IcaStationaryPoint sp;
-    sp.angle_rad = theta;
-    sp.contrast = contrast_at(Z, theta, settings).value;
+    IcaStationaryPoint sp = evaluate_rotation(Z, theta, settings, gamma, r, references, window);
     sp.maximum = maximum;
-    const double c = std::cos(theta), sn = std::sin(theta);
-    Eigen::MatrixXd Y(2, Z.cols());
-    Y.row(0) = c * Z.row(0) + sn * Z.row(1);
-    Y.row(1) = -sn * Z.row(0) + c * Z.row(1);
-    for (Eigen::Index q = 0; q < (parallel ? 2 : 1); ++q) {
-      double eg = 0;
-      for (Eigen::Index j = 0; j < Y.cols(); ++j) eg += contrast_G(Y(q, j), settings);
-      eg /= static_cast<double>(Y.cols());
-      sp.negentropy += (eg - gamma) * (eg - gamma);
-    }
-    const ComponentMatch m = match_components(r, {rows_to_vector(Y, 0), rows_to_vector(Y, 1)}, references, window);
-    sp.pearson.assign(references.size(), std::numeric_limits<double>::quiet_NaN());
-    for (std::size_t q = 0; q < 2; ++q)
-      if (m.reference_of_component[q] >= 0) sp.pearson[static_cast<std::size_t>(m.reference_of_component[q])] = m.correlation[q];
-    sp.smallest = smallest_of(sp.pearson);
     out.push_back(std::move(sp));
   }
   std::size_t best = 0;
   for (std::size_t i = 1; i < out.size(); ++i)
     if (out[i].negentropy > out[best].negentropy) best = i;
   if (!out.empty()) out[best].preferred = true;
+  return out;
+}
+
+std::vector<IcaStationaryPoint> ica_rotation_scan(const std::vector<double>& r, const std::vector<std::vector<double>>& span,
+                                                  const std::vector<std::vector<double>>& references, Window window,
+                                                  const FastIcaSettings& settings, int n) {
+  if (n < 2) throw std::invalid_argument("ICA rotation scan: n = " + std::to_string(n) + " (need >= 2)");
+  const Eigen::MatrixXd Z = whiten(span_matrix(r, span, "ICA rotation scan"), "ICA rotation scan");
+  const double gamma = gaussian_contrast(settings);
+  const double period = settings.algorithm == IcaAlgorithm::Parallel ? kPi / 2 : kPi;
+  std::vector<IcaStationaryPoint> out;
+  for (int i = 0; i < n; ++i) out.push_back(evaluate_rotation(Z, period * i / n, settings, gamma, r, references, window));
   return out;
 }
 

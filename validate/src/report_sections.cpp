@@ -261,7 +261,9 @@ void add_unmixing_section(ReportWriter& w, const UnmixingInput& in, const Unmixi
                                                  fmt(c.min_pearson), fmt(c.min_accuracy), fmt(c.exclusion_distance)}});
 }
 
-void add_ica_solutions_section(ReportWriter& w, const std::vector<IcaStationaryPoint>& data, const ReferenceIcaLimit& lim,
+void add_ica_solutions_section(ReportWriter& w, const std::vector<IcaStationaryPoint>& data,
+                               const std::vector<IcaStationaryPoint>& data_scan, const ReferenceIcaLimit& lim,
+                               const std::vector<IcaStationaryPoint>& reference_scan,
                                const std::vector<std::string>& phase_names, Window window, const std::string& note) {
   if (lim.k == 0 || lim.pearson.size() != phase_names.size()) {
     w.paragraph("ICA of the reference ePDFs themselves: " + note + ".");
@@ -299,6 +301,40 @@ void add_ica_solutions_section(ReportWriter& w, const std::vector<IcaStationaryP
     par += " Best of " + std::to_string(lim.starts) + " starts: smallest Pearson " + fmt(lim.best_smallest, "%.3f") + ".";
   }
   w.paragraph(par);
+  // The landscape: ICA's objective (scaled to its largest value on the scan) and each phase's Pearson against
+  // the rotation angle, one panel per span, ICA's choice marked by a vertical line.
+  std::vector<PanelAxes> axes;
+  std::vector<Series> series;
+  auto panel = [&](const std::string& title, const std::vector<IcaStationaryPoint>& scan, const std::vector<IcaStationaryPoint>& pts) {
+    if (scan.empty()) return;
+    const int pi = static_cast<int>(axes.size());
+    axes.push_back({title, "rotation of the whitened span (deg)", "J / J_max, Pearson"});
+    std::vector<double> th, J;
+    double jmax = 0;
+    for (const IcaStationaryPoint& q : scan) jmax = std::max(jmax, q.negentropy);
+    for (const IcaStationaryPoint& q : scan) {
+      th.push_back(q.angle_rad * 180 / kPi);
+      J.push_back(jmax > 0 ? q.negentropy / jmax : 0.0);
+    }
+    series.push_back({"ICA objective J / J_max", th, J, pi});
+    for (std::size_t p = 0; p < phase_names.size(); ++p) {
+      std::vector<double> y;
+      for (const IcaStationaryPoint& q : scan) y.push_back(p < q.pearson.size() ? q.pearson[p] : std::nan(""));
+      series.push_back({phase_names[p] + " Pearson", th, y, pi});
+    }
+    for (const IcaStationaryPoint& q : pts)
+      if (q.preferred) {
+        const double t = q.angle_rad * 180 / kPi;
+        series.push_back({"ICA's choice", {t, t}, {0.0, 1.0}, pi});
+      }
+  };
+  panel("data (the PCA span)", data_scan, data);
+  panel("reference ePDFs themselves", reference_scan, lim.stationary);
+  if (!axes.empty())
+    w.line_figure("ica_rotation", "ICA's objective (negentropy approximation, scaled to its maximum) and the Pearson of each "
+                                  "phase's matched output over " + win + " for every rotation ICA could return; the vertical "
+                                  "line is the rotation ICA's objective chooses.",
+                  axes, series);
   if (lim.stationary.empty() && data.empty()) return;
   std::vector<std::vector<std::string>> rows;
   auto add = [&](const std::string& what, const std::vector<IcaStationaryPoint>& pts) {

@@ -751,7 +751,11 @@ StudyResult run_study(const StudyConfig& config) {
         FastIcaSettings fs = dopt.fastica;
         fs.seed = dopt.seed;
         ds.ica_reference = reference_ica_limit(ds.r, uin.references, crit.window, fs);
-        if (k == 2) ds.ica_solutions = ica_stationary_points(ds.r, ds.components, uin.references, crit.window, fs);
+        if (k == 2) {
+          ds.ica_solutions = ica_stationary_points(ds.r, ds.components, uin.references, crit.window, fs);
+          ds.ica_scan_data = ica_rotation_scan(ds.r, ds.components, uin.references, crit.window, fs);
+          if (np == 2) ds.ica_scan_references = ica_rotation_scan(ds.r, uin.references, uin.references, crit.window, fs);
+        }
       } catch (const std::invalid_argument& e) {
         ds.ica_reference = ReferenceIcaLimit{};
         ds.ica_reference_note = std::string("not computed: ") + e.what();
@@ -1120,7 +1124,8 @@ StudyResult run_study(const StudyConfig& config) {
     for (double& c : v.match.correlation) c = std::fabs(c);
     if (&ds == &res.datasets.front()) {
       add_unmixing_section(w, uin, v, cfg.criteria, ds.pca_variance_ratio, ds.pca_components);
-      add_ica_solutions_section(w, ds.ica_solutions, ds.ica_reference, uin.phase_names, cfg.criteria.window, ds.ica_reference_note);
+      add_ica_solutions_section(w, ds.ica_solutions, ds.ica_scan_data, ds.ica_reference, ds.ica_scan_references, uin.phase_names,
+                                cfg.criteria.window, ds.ica_reference_note);
     } else {
       // add_unmixing_section names its figures and tables itself: a second dataset gets its own short section.
       std::vector<std::vector<std::string>> rows;

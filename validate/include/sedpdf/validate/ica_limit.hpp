@@ -56,6 +56,12 @@ std::vector<IcaStationaryPoint> ica_stationary_points(const std::vector<double>&
                                                       const std::vector<std::vector<double>>& references, Window window,
                                                       const FastIcaSettings& settings);
 
+/// The same quantities at n equally spaced rotations θ_i = i·period/n of the whitened span (`maximum` and
+/// `preferred` unset): the contrast landscape for a figure. Throws as ica_stationary_points, and for n < 2.
+std::vector<IcaStationaryPoint> ica_rotation_scan(const std::vector<double>& r, const std::vector<std::vector<double>>& span,
+                                                  const std::vector<std::vector<double>>& references, Window window,
+                                                  const FastIcaSettings& settings, int n = 180);
+
 struct ReferenceIcaLimit {
   std::size_t k = 0;                 ///< references (= components)
   double reference_correlation = 0;  ///< k = 2: Pearson of the two references over all samples (ICA's view)

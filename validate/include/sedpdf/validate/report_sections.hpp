@@ -57,8 +57,12 @@ void add_unmixing_section(ReportWriter& w, const UnmixingInput& in, const Unmixi
 
 /// Paragraph and table "ica_solutions": every rotation FastICA can converge to on the data's two-component span
 /// (`data`, may be empty) and on the reference ePDFs themselves (lim.stationary; ica_limit.hpp), with ICA's own
-/// choice (largest negentropy) marked; for k > 2 the multi-start numbers; `note` when lim.k == 0.
-void add_ica_solutions_section(ReportWriter& w, const std::vector<IcaStationaryPoint>& data, const ReferenceIcaLimit& lim,
+/// choice (largest negentropy) marked; figure "ica_rotation" from the scans (ica_rotation_scan; either may be
+/// empty): ICA's objective and each phase's Pearson against the rotation angle; for k > 2 the multi-start
+/// numbers; `note` when lim.k == 0.
+void add_ica_solutions_section(ReportWriter& w, const std::vector<IcaStationaryPoint>& data,
+                               const std::vector<IcaStationaryPoint>& data_scan, const ReferenceIcaLimit& lim,
+                               const std::vector<IcaStationaryPoint>& reference_scan,
                                const std::vector<std::string>& phase_names, Window window, const std::string& note);
 
 /// Section "Differential method (000)": S(Q) of the phases and the mixture, S_diff for the example fractions

@@ -249,6 +249,9 @@ struct DatasetStudy {
   /// converge to (ica_stationary_points), scored against the references; the one with the largest negentropy
   /// is ICA's own choice. Empty otherwise.
   std::vector<IcaStationaryPoint> ica_solutions;
+  /// The contrast landscape behind them (ica_rotation_scan, 180 rotations) of the data's span and of the
+  /// references', for the report figure; empty when ica_solutions is.
+  std::vector<IcaStationaryPoint> ica_scan_data, ica_scan_references;
   ClassificationScore classification_labelmap;  ///< exclusion by distance_to_interface on the binned label map
   InclusionStudy inclusion;
   /// Planar interface (half-space specimens) only: per phase of the interface, its loading's erf edge; and the
