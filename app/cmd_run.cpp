@@ -31,6 +31,7 @@ struct RunArgs {
   std::string config, output;
   int threads = 0;
   int size = 0;
+  long long seed = -1;  ///< −1: the scenario's own ([output] seed; the built-in default's is 1)
   bool quiet = false, no_figures = false;
 };
 
@@ -80,6 +81,7 @@ void run_run(const RunArgs& a, std::ostream& out) {
   }
   if (!a.output.empty()) cfg.output_dir = a.output;
   if (a.threads) cfg.threads = a.threads;
+  if (a.seed >= 0) cfg.seed = static_cast<uint64_t>(a.seed);
   if (a.no_figures) cfg.draw_figures = false;
   cfg.progress = study_printer(out, a.quiet);
 
@@ -110,6 +112,11 @@ void register_run(CLI::App& app, std::ostream& out) {
   run->add_option("-o,--output", args->output, "report directory (default: out/run or [study] output_dir)");
   run->add_option("--size", args->size, "built-in default only: scan of N × N positions (default " +
                                             std::to_string(kDefaultRunScan) + ")");
+  run->add_option("--seed", args->seed,
+                  "another realisation of the same experiment: the seed of the speckle and counting noise (and of PCA/ICA "
+                  "when the scenario leaves theirs at 0); the specimen's atoms keep their own seed; default: the scenario's "
+                  "[output] seed (built-in default: 1)")
+      ->check(CLI::NonNegativeNumber);
   run->add_option("--threads", args->threads, "OpenMP threads (0: default)")->capture_default_str();
   run->add_flag("--no-figures", args->no_figures, "write CSVs instead of drawing PNGs");
   run->add_flag("-q,--quiet", args->quiet, "no progress lines");

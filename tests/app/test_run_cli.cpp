@@ -136,6 +136,20 @@ TEST(RunCli, TinyRunWritesTheReport) {
   EXPECT_TRUE(fs::exists(d / "report" / "reduced.h5"));
   EXPECT_TRUE(fs::exists(d / "report" / "tables" / "acceptance.csv"));
   EXPECT_FALSE(fs::exists(d / "report.work"));
+  // Another realisation of the same experiment: --seed changes the noise (and so the measured numbers).
+  auto slurp = [](const fs::path& f) {
+    std::ifstream in(f);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  const CliRun r5 = run({"run", (d / "run.toml").string(), "--quiet", "--seed", "5", "-o", (d / "seed5").string()});
+  ASSERT_EQ(r5.code, 0) << r5.err << r5.out;
+  const std::string a = slurp(d / "report" / "tables" / "acceptance.csv"), b = slurp(d / "seed5" / "tables" / "acceptance.csv");
+  EXPECT_FALSE(b.empty());
+  EXPECT_NE(a, b);
+  const CliRun bad = run({"run", (d / "run.toml").string(), "--quiet", "--seed", "-2", "-o", (d / "seedbad").string()});
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.err.find("--seed"), std::string::npos) << bad.err;
+  EXPECT_FALSE(fs::exists(d / "seedbad"));
   fs::remove_all(d);
 }
 
