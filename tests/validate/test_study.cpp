@@ -151,6 +151,15 @@ TEST(Study, TinyScenarioEndToEnd) {
                 ph.kinematic_vs_xray.reference_peaks.size());
     EXPECT_GT(ph.kinematic_vs_xray.first_shell_offset, 0.02) << ph.name;
     EXPECT_LT(ph.kinematic_vs_xray.first_shell_offset, 0.09) << ph.name;
+    // Error bars of the area average's peak positions (counting noise through the chain).
+    std::printf("[study] %s: first shell %+.3f +- %.4f A\n", ph.name.c_str(), ph.peaks_vs_xray.first_shell_offset,
+                ph.first_shell_sigma_A);
+    EXPECT_TRUE(ph.peak_sigma_note.empty()) << ph.peak_sigma_note;
+    EXPECT_GT(ph.first_shell_sigma_A, 0.0) << ph.name;
+    EXPECT_LT(ph.first_shell_sigma_A, 0.05) << ph.name;
+    ASSERT_EQ(ph.peak_sigma_A.size(), ph.peaks_vs_xray.reference_peaks.size());
+    for (std::size_t i = 0; i < ph.peak_sigma_A.size(); ++i)
+      EXPECT_EQ(std::isfinite(ph.peak_sigma_A[i]), std::isfinite(ph.peaks_vs_xray.offsets[i])) << ph.name << " peak " << i;
     EXPECT_GT(ph.pearson_area_vs_kinematic, 0.88) << ph.name;  // 0.91–0.92 (glass), 0.93–0.94 (agZIF-62) measured
     EXPECT_EQ(ph.bands.size(), 2u);
   }

@@ -228,4 +228,42 @@ PeakComparison compare_peak_positions(const std::vector<double>& x, const std::v
   return c;
 }
 
+std::vector<double> propagated_peak_sigmas(const std::function<std::vector<double>(const std::vector<double>&)>& reduce,
+                                           const std::vector<double>& x, const std::vector<double>& I,
+                                           const std::vector<double>& variance, const std::vector<double>& positions,
+                                           double half_window) {
+  if (variance.size() != I.size())
+    throw std::invalid_argument("propagated peak sigmas: " + std::to_string(variance.size()) + " variances for " +
+                                std::to_string(I.size()) + " intensities");
+  if (!(half_window > 0)) throw std::invalid_argument("propagated peak sigmas: half_window must be > 0");
+  auto locate = [&](const std::vector<double>& y, std::vector<double>& out) {
+    if (y.size() != x.size())
+      throw std::invalid_argument("propagated peak sigmas: reduce() returned " + std::to_string(y.size()) +
+                                  " values for " + std::to_string(x.size()) + " abscissae");
+    out.resize(positions.size());
+    for (std::size_t k = 0; k < positions.size(); ++k)
+      out[k] = nearest_peak(x, y, positions[k], {positions[k] - half_window, positions[k] + half_window}).position;
+  };
+  std::vector<double> centre;
+  locate(reduce(I), centre);
+  std::vector<double> var_out(positions.size(), 0.0), plus, minus;
+  std::vector<double> J = I;
+  for (std::size_t j = 0; j < I.size(); ++j) {
+    const double v = variance[j];
+    if (!std::isfinite(v) || v <= 0) continue;
+    const double eps = 1e-3 * std::sqrt(v);
+    J[j] = I[j] + eps;
+    locate(reduce(J), plus);
+    J[j] = I[j] - eps;
+    locate(reduce(J), minus);
+    J[j] = I[j];
+    for (std::size_t k = 0; k < positions.size(); ++k) {
+      const double d = (plus[k] - minus[k]) / (2 * eps);
+      var_out[k] += d * d * v;
+    }
+  }
+  for (double& v : var_out) v = std::sqrt(v);
+  return var_out;
+}
+
 }  // namespace sedpdf

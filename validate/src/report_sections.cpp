@@ -150,7 +150,8 @@ ReferenceSectionNumbers add_reference_section(ReportWriter& w, const PhaseRefere
 
 EpdfComparisonNumbers add_epdf_comparison(ReportWriter& w, const std::string& name, const std::vector<double>& r,
                                           const std::vector<double>& G, const PhaseReference& ref,
-                                          const std::vector<Window>& windows, Window first_shell) {
+                                          const std::vector<Window>& windows, Window first_shell,
+                                          const std::vector<double>& peak_sigma) {
   if (r.size() != G.size()) throw std::invalid_argument("ePDF comparison '" + name + "': r and G differ in length");
   EpdfComparisonNumbers n;
   const std::string tag = report_tag(name);
@@ -181,8 +182,15 @@ EpdfComparisonNumbers add_epdf_comparison(ReportWriter& w, const std::string& na
           {"against", "r_lo (A)", "r_hi (A)", "Pearson", "Rw", "RMS (1/A^2)"}, rows);
   rows.clear();
   peak_rows(rows, n.peaks_vs_xray);
-  w.table(tag + "_peaks", name + ": peak positions against the X-ray reference",
-          {"r_xray (A)", "G_xray", "r_epdf (A)", "offset (A)"}, rows);
+  std::vector<std::string> head{"r_xray (A)", "G_xray", "r_epdf (A)", "offset (A)"};
+  if (peak_sigma.size() == rows.size()) {
+    head.push_back("sigma (A)");
+    for (std::size_t i = 0; i < rows.size(); ++i) rows[i].push_back(fmt(peak_sigma[i], "%.3f"));
+  }
+  w.table(tag + "_peaks", name + ": peak positions against the X-ray reference" +
+                              (peak_sigma.size() == rows.size() ? " (sigma: 1σ of the ePDF peak position from the counting noise, "
+                                                                  "propagated through the chain)" : ""),
+          head, rows);
   return n;
 }
 

@@ -182,6 +182,7 @@ double pearson_plain(const std::vector<double>& a, const std::vector<double>& b)
 
 struct RegionProfile {
   std::vector<double> r, G, G_sigma;
+  std::vector<double> s, I, I_sigma;  ///< the summed profile the chain reduced, and its counting σ
 };
 
 /// Area-averaged ePDF over a mask of scan positions (reduce_4d region mode).
@@ -200,7 +201,61 @@ RegionProfile reduce_region(const std::string& scan_file, const std::string& out
   p.r = h.read("/region/r");
   p.G = h.read("/region/G");
   if (h.exists("/region/G_sigma")) p.G_sigma = h.read("/region/G_sigma");
+  p.s = h.read("/region/s");
+  p.I = h.read("/region/I");
+  if (h.exists("/region/I_sigma")) p.I_sigma = h.read("/region/I_sigma");
   return p;
+}
+
+/// Error bars of the area average's peak positions (propagated_peak_sigmas through the region's own chain):
+/// per reference peak of `pc` (NaN where unmatched) and of the first shell. Returns a note instead when the
+/// profile has no variance or the chain does not reproduce the region's G(r).
+std::string peak_position_sigmas(const RegionProfile& rp, const ReductionParams& rc, const PeakComparison& pc,
+                                 double first_shell_position, std::vector<double>& sigma, double& first_shell_sigma) {
+  sigma.assign(pc.reference_peaks.size(), std::numeric_limits<double>::quiet_NaN());
+  first_shell_sigma = std::numeric_limits<double>::quiet_NaN();
+  if (rp.I_sigma.size() != rp.I.size()) return "no counting variance in the region file";
+  std::vector<double> var(rp.I.size());
+  for (std::size_t i = 0; i < var.size(); ++i) var[i] = rp.I_sigma[i] * rp.I_sigma[i];
+  {
+    const std::vector<double> G = ChainPlan(rp.s, rc).reduce(rp.I, &var).G;
+    double gmax = 0, dmax = 0;
+    for (std::size_t k = 0; k < G.size() && k < rp.G.size(); ++k) {
+      gmax = std::max(gmax, std::fabs(rp.G[k]));
+      dmax = std::max(dmax, std::fabs(G[k] - rp.G[k]));
+    }
+    if (G.size() != rp.G.size() || !(dmax <= 1e-9 * gmax + 1e-12))
+      return "the chain does not reproduce the region's G(r) (largest difference " + fmt(dmax, 3) + " Å⁻²)";
+  }
+  // The derivatives need G only near the peaks and no σ(G): the same chain on a shorter r range of the same
+  // r lattice, without the variance propagation (the variance still weights the fit), and only the bins the
+  // chain reads (up to the fit window's and the transform's end) are perturbed.
+  ReductionParams fast = rc;
+  fast.propagate_variance = false;
+  fast.r_min = rc.r_min + std::floor((0.8 - rc.r_min) / rc.dr) * rc.dr;
+  fast.r_max = std::min(rc.r_max, rc.r_min + std::ceil((8.4 - rc.r_min) / rc.dr) * rc.dr);
+  const ChainPlan plan(rp.s, fast);
+  auto reduce = [&](const std::vector<double>& I) { return plan.reduce(I, &var).G; };
+  const std::vector<double> r_fast = plan.reduce(rp.I, &var).r;
+  std::vector<double> var_used = var;
+  const double ds = rp.s.size() > 1 ? rp.s[1] - rp.s[0] : 0.0;
+  for (std::size_t i = 0; i < var_used.size(); ++i)
+    if (rp.s[i] > std::max(rc.fit_s_hi, rc.s_max) + 2 * ds) var_used[i] = 0;
+  std::vector<double> pos{first_shell_position};
+  std::vector<std::size_t> which;
+  for (std::size_t i = 0; i < pc.reference_peaks.size(); ++i)
+    if (std::isfinite(pc.offsets[i])) {
+      pos.push_back(pc.reference_peaks[i].position + pc.offsets[i]);
+      which.push_back(i);
+    }
+  try {
+    const std::vector<double> sg = propagated_peak_sigmas(reduce, r_fast, rp.I, var_used, pos);
+    first_shell_sigma = sg[0];
+    for (std::size_t q = 0; q < which.size(); ++q) sigma[which[q]] = sg[q + 1];
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "";
 }
 
 std::string dose_label(double dose) { return fmt(dose, 3) + " e⁻/Å²"; }
@@ -908,6 +963,10 @@ StudyResult run_study(const StudyConfig& config) {
                 compare_peak_positions(ph.r, ph.G, interpolate_linear(refs[p].xray_matched.r, refs[p].xray_matched.G, ph.r));
           ph.peaks_vs_kinematic = compare_peak_positions(ph.r, ph.G, ge);
           ph.kinematic_vs_xray = compare_peak_positions(ph.r, ge, gx);
+          ph.peak_sigma_note =
+              peak_position_sigmas(rp, rc, ph.peaks_vs_xray,
+                                   first_peak(ph.r, gx, {1.0, 2.3}).position + ph.peaks_vs_xray.first_shell_offset,
+                                   ph.peak_sigma_A, ph.first_shell_sigma_A);
           ph.pearson_area_vs_kinematic = pearson(ph.r, ph.G, ge, {1.5, 10.0});
           ph.pearson_area_vs_xray = pearson(ph.r, ph.G, gx, {1.5, 10.0});
           // Thickness bands (equal numbers of positions, thinnest first), for the first scan.
@@ -1004,7 +1063,9 @@ StudyResult run_study(const StudyConfig& config) {
     }
     const PeakComparison& pc = ph.peaks_vs_xray;
     res.checks.push_back({ph.name + ": first-shell peak within ±0.05 Å of the X-ray PDF's",
-                          "offset " + fixed(pc.first_shell_offset, 3) + " Å (vs X-ray at ePDF resolution: " +
+                          "offset " + fixed(pc.first_shell_offset, 3) +
+                              (std::isfinite(ph.first_shell_sigma_A) ? " ± " + fixed(ph.first_shell_sigma_A, 3) + " (1σ, counting noise)" : "") +
+                              " Å (vs X-ray at ePDF resolution: " +
                               fixed(ph.peaks_vs_xray_matched.first_shell_offset, 3) + " Å; vs kinematic ePDF: " +
                               fixed(ph.peaks_vs_kinematic.first_shell_offset, 3) + " Å; the noise-free kinematic ePDF itself vs X-ray: " +
                               fixed(ph.kinematic_vs_xray.first_shell_offset, 3) + " Å)",
@@ -1100,7 +1161,8 @@ StudyResult run_study(const StudyConfig& config) {
   for (const PhaseReference& ref : refs) add_reference_section(w, ref);
   for (const PhaseStudy& ph : d0.phases)
     if (!ph.r.empty()) add_epdf_comparison(w, "area-averaged " + ph.name + " (" + std::to_string(ph.positions) + " positions)",
-                                           ph.r, ph.G, ph.reference);
+                                           ph.r, ph.G, ph.reference, {{1.5, 10.0}, {1.5, 5.0}, {5.0, 10.0}}, {1.0, 2.3},
+                                           ph.peak_sigma_A);
   for (const DatasetStudy& ds : res.datasets) {
     w.section("Unmixing, " + ds.label);
     w.paragraph(std::to_string(ds.pixels_decomposed) + " binned pixels of " + fmt(ds.binned_step_A / 10, 3) +

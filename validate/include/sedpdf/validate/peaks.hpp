@@ -3,6 +3,7 @@
 // the height of the first peak (003: "PDFs are scaled to the same height of the first peak", their ref. 60).
 #pragma once
 #include <cstddef>
+#include <functional>
 #include <vector>
 
 #include "sedpdf/validate/metrics.hpp"
@@ -107,5 +108,18 @@ PeakComparison compare_peak_positions(const std::vector<double>& x, const std::v
                                       const std::vector<double>& y_ref, Window first_shell = {1.0, 2.3},
                                       Window range = {1.0, 8.0}, double tol_first = 0.05, double tol_rest = 0.1,
                                       double min_prominence_fraction = 0.05);
+
+/// Standard deviations of peak positions propagated from the noise of the data the curve was reduced from:
+/// y = reduce(I) on the grid x, I with independent errors of the given variances (e.g. the counts of an
+/// azimuthal profile). Linear propagation σ²(x*) = Σ_j (∂x*/∂I_j)² var_j, each derivative by central
+/// differences of reduce(I ± ε_j e_j), ε_j = 10⁻³ σ_j, so everything reduce() does (fits, corrections,
+/// transform) is included; x* is the refined peak nearest each of `positions` within ± half_window
+/// (nearest_peak). Bins with a zero, negative or non-finite variance contribute nothing. Costs 2·(bins with a
+/// variance) calls of reduce. Throws std::invalid_argument for size mismatches (named) or a position without
+/// a positive peak within its window.
+std::vector<double> propagated_peak_sigmas(const std::function<std::vector<double>(const std::vector<double>&)>& reduce,
+                                           const std::vector<double>& x, const std::vector<double>& I,
+                                           const std::vector<double>& variance, const std::vector<double>& positions,
+                                           double half_window = 0.15);
 
 }  // namespace sedpdf

@@ -43,11 +43,13 @@ struct EpdfComparisonNumbers {
   PeakComparison peaks_vs_xray;
 };
 /// Section comparing a measured (area-averaged or component) ePDF G(r) on grid r with the phase's references
-/// (interpolated onto r): overlay figure, Pearson/Rw per window, peak offsets.
+/// (interpolated onto r): overlay figure, Pearson/Rw per window, peak offsets (with a σ column when
+/// `peak_sigma` gives one per X-ray reference peak, e.g. PhaseStudy::peak_sigma_A).
 EpdfComparisonNumbers add_epdf_comparison(ReportWriter& w, const std::string& name, const std::vector<double>& r,
                                           const std::vector<double>& G, const PhaseReference& ref,
                                           const std::vector<Window>& windows = {{1.5, 10.0}, {1.5, 5.0}, {5.0, 10.0}},
-                                          Window first_shell = {1.0, 2.3});
+                                          Window first_shell = {1.0, 2.3},
+                                          const std::vector<double>& peak_sigma = {});
 
 /// Section "Unmixing": scree (if variances given), sign-corrected components beside their matched references,
 /// loading maps beside the ground truth and the predicted label map, and the verdict table.
