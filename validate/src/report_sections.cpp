@@ -303,6 +303,14 @@ void add_ica_solutions_section(ReportWriter& w, const std::vector<IcaStationaryP
     if (!data.empty()) {
       par += " On the data's own span there are " + std::to_string(data.size()) + " solutions";
       if (const IcaStationaryPoint* q = preferred(data)) par += "; ICA's objective prefers " + pearsons(q->pearson);
+      double best = -1;
+      const IcaStationaryPoint* b = nullptr;
+      for (const IcaStationaryPoint& q : data)
+        if (!q.preferred && std::isfinite(q.smallest) && q.smallest > best) {
+          best = q.smallest;
+          b = &q;
+        }
+      if (b) par += "; the best of the others gives " + pearsons(b->pearson);
       par += ".";
     }
   } else {
@@ -340,8 +348,9 @@ void add_ica_solutions_section(ReportWriter& w, const std::vector<IcaStationaryP
   panel("reference ePDFs themselves", reference_scan, lim.stationary);
   if (!axes.empty())
     w.line_figure("ica_rotation", "ICA's objective (negentropy approximation, scaled to its maximum) and the Pearson of each "
-                                  "phase's matched output over " + win + " for every rotation ICA could return; the vertical "
-                                  "line is the rotation ICA's objective chooses.",
+                                  "phase's matched output over " + win + " at every rotation of the span (ICA can only return "
+                                  "the stationary points of its contrast, tabulated below); the vertical line is the "
+                                  "rotation ICA's objective chooses.",
                   axes, series);
   if (lim.stationary.empty() && data.empty()) return;
   std::vector<std::vector<std::string>> rows;
