@@ -127,11 +127,7 @@ SweepConfig load_sweep_config(const std::string& path) {
     }
     // Beam damage (a model, simulate/damage.hpp): active when a critical dose is given.
     if (t.has("critical_dose_e_per_A2")) {
-      ph.damage.critical_dose = t.positive("critical_dose_e_per_A2", 0);
-      ph.damage.pair_sigma_A = t.non_negative("pair_sigma_A", 0);
-      ph.damage.r_intact_A = t.non_negative("r_intact_A", 2.5);
-      ph.damage.mass_loss = t.non_negative("mass_loss", 0);
-      if (!(ph.damage.mass_loss < 1)) t.fail("mass_loss", "must be in [0, 1)");
+      ph.damage = read_damage_model(t, ph.name);
     } else {
       for (const char* k : {"pair_sigma_A", "r_intact_A", "mass_loss"})
         if (t.has(k)) t.fail(k, "belongs to the damage model: give critical_dose_e_per_A2 too");

@@ -111,35 +111,19 @@ StudyConfig load_run_config(const std::string& path) {
   {
     const TomlSection dsec = section(c, "damage");
     dsec.only({"phase"});
-    if (dsec.has("phase")) {
-      const toml::array* a = dsec.table()->get("phase")->as_array();
-      if (!a) dsec.fail("phase", "must be an array of tables [[damage.phase]]");
-      for (const toml::node& e : *a) {
-        if (!e.is_table()) dsec.fail("phase", "must be an array of tables [[damage.phase]]");
-        const TomlSection p(path, e.as_table(), "damage.phase");
-        p.only({"name", "critical_dose_e_per_A2", "pair_sigma_A", "r_intact_A", "mass_loss"});
-        const std::string name = p.string("name", "");
-        bool known = false;
-        for (const auto& ph : s.specimen.phases) known |= ph.name == name;
-        if (!known) p.fail("name", "unknown phase '" + name + "' (the specimen's phases)");
-        for (const auto& [other, dm] : s.damage)
-          if (other == name) p.fail("name", "phase '" + name + "' is given twice");
-        DamageModel dm;
-        dm.critical_dose = p.positive("critical_dose_e_per_A2", 0);
-        if (!p.has("critical_dose_e_per_A2")) p.fail("critical_dose_e_per_A2", "is required (e⁻/Å²)");
-        dm.pair_sigma_A = p.non_negative("pair_sigma_A", 0);
-        dm.r_intact_A = p.non_negative("r_intact_A", 2.5);
-        dm.mass_loss = p.non_negative("mass_loss", 0);
-        try {
-          dm.check(name);
-        } catch (const std::invalid_argument& err) {
-          p.fail("mass_loss", err.what());
-        }
-        s.damage.push_back({name, dm});
-      }
-      if (!s.damage.empty() && s.engine != StudyEngine::Fast)
-        dsec.fail("phase", "the beam-damage model is implemented in the fast model only ([study] engine = \"fast\")");
+    for (const TomlSection& p : dsec.tables("phase")) {
+      p.only({"name", "critical_dose_e_per_A2", "pair_sigma_A", "r_intact_A", "mass_loss"});
+      const std::string name = p.string("name", "");
+      bool known = false;
+      for (const auto& ph : s.specimen.phases) known |= ph.name == name;
+      if (!known) p.fail("name", "unknown phase '" + name + "' (the specimen's phases)");
+      for (const auto& [other, dm] : s.damage)
+        if (other == name) p.fail("name", "phase '" + name + "' is given twice");
+      const DamageModel dm = read_damage_model(p, name);
+      s.damage.push_back({name, dm});
     }
+    if (!s.damage.empty() && s.engine != StudyEngine::Fast)
+      dsec.fail("phase", "the beam-damage model is implemented in the fast model only ([study] engine = \"fast\")");
   }
   s.keep_4d = t.boolean("keep_4d", true);
   s.draw_figures = t.boolean("draw_figures", true);

@@ -106,6 +106,34 @@ std::vector<double> TomlSection::numbers(const std::string& key, size_t count, c
   }
   return out;
 }
+std::vector<TomlSection> TomlSection::tables(const std::string& key) const {
+  std::vector<TomlSection> out;
+  if (!has(key)) return out;
+  const std::string what = "must be an array of tables [[" + name_ + "." + key + "]]";
+  const toml::array* a = t_->get(key)->as_array();
+  if (!a) fail(key, what);
+  for (const toml::node& e : *a) {
+    if (!e.is_table()) fail(key, what);
+    out.emplace_back(file_, e.as_table(), name_ + "." + key);
+  }
+  return out;
+}
+
+DamageModel read_damage_model(const TomlSection& t, const std::string& phase) {
+  if (!t.has("critical_dose_e_per_A2")) t.fail("critical_dose_e_per_A2", "is required (e⁻/Å²)");
+  DamageModel dm;
+  dm.critical_dose = t.positive("critical_dose_e_per_A2", 0);
+  dm.pair_sigma_A = t.non_negative("pair_sigma_A", 0);
+  dm.r_intact_A = t.non_negative("r_intact_A", 2.5);
+  dm.mass_loss = t.non_negative("mass_loss", 0);
+  try {
+    dm.check(phase);
+  } catch (const std::invalid_argument& err) {
+    t.fail("mass_loss", err.what());  // the only value the typed reads above let through
+  }
+  return dm;
+}
+
 void TomlSection::only(const std::vector<std::string>& allowed) const {
   if (!t_) return;
   for (auto&& [k, v] : *t_) {
@@ -307,22 +335,16 @@ SimulateConfig load_simulate_config(const std::string& path, const std::vector<s
     c.inelastic.collection_mrad = t.positive("collection_mrad", 100);
     c.inelastic.energy_eV = c.probe.energy_keV * 1e3;
     c.inelastic.convergence_mrad = c.probe.alpha_mrad;
-    if (t.has("phase")) {
-      const toml::array* a = t.table()->get("phase")->as_array();
-      if (!a) t.fail("phase", "must be an array of tables [[inelastic.phase]]");
-      for (const toml::node& e : *a) {
-        if (!e.is_table()) t.fail("phase", "must be an array of tables [[inelastic.phase]]");
-        const TomlSection p(path, e.as_table(), "inelastic.phase");
-        p.only({"name", "plasmon_energy_eV", "plasmon_mfp_nm"});
-        const std::string name = p.string("name", "");
-        bool known = name == "carbon_film";
-        for (const auto& ph : c.specimen.phases) known |= ph.name == name;
-        if (!known) p.fail("name", "unknown phase '" + name + "' (the specimen's phases or carbon_film)");
-        PhaseInelasticConfig pc;
-        pc.plasmon_energy_eV = p.positive("plasmon_energy_eV", 0);
-        pc.plasmon_mfp_A = p.positive("plasmon_mfp_nm", 0) * kNm;
-        c.phase_inelastic[name] = pc;
-      }
+    for (const TomlSection& p : t.tables("phase")) {
+      p.only({"name", "plasmon_energy_eV", "plasmon_mfp_nm"});
+      const std::string name = p.string("name", "");
+      bool known = name == "carbon_film";
+      for (const auto& ph : c.specimen.phases) known |= ph.name == name;
+      if (!known) p.fail("name", "unknown phase '" + name + "' (the specimen's phases or carbon_film)");
+      PhaseInelasticConfig pc;
+      pc.plasmon_energy_eV = p.positive("plasmon_energy_eV", 0);
+      pc.plasmon_mfp_A = p.positive("plasmon_mfp_nm", 0) * kNm;
+      c.phase_inelastic[name] = pc;
     }
   }
   // [output]

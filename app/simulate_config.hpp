@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "sedpdf/simulate/damage.hpp"
 #include "sedpdf/simulate/detector_model.hpp"
 #include "sedpdf/simulate/fast_model.hpp"
 #include "sedpdf/simulate/inelastic.hpp"
@@ -67,6 +68,9 @@ class TomlSection {
   int64_t integer(const std::string& key, int64_t def) const;
   std::string string(const std::string& key, const std::string& def) const;
   std::vector<double> numbers(const std::string& key, size_t count, const std::vector<double>& def) const;
+  /// The tables of the array of tables `key` (TOML [[name.key]]), each a section named "name.key"; none when
+  /// the key is absent. Fails naming the key unless it is an array of tables.
+  std::vector<TomlSection> tables(const std::string& key) const;
   /// Throws InputError for keys of the table not in `allowed`.
   void only(const std::vector<std::string>& allowed) const;
   [[noreturn]] void fail(const std::string& key, const std::string& what) const;
@@ -89,6 +93,11 @@ IncoherentModel read_incoherent_model(const TomlSection& t);
 /// The section's key `key` ("continuous", the default, or "cutoff": how the plasmon and closure parts of the
 /// inelastic scattering are joined, simulate/inelastic.hpp); an unknown value fails naming key, value and file.
 InelasticJoin read_inelastic_join(const TomlSection& t, const std::string& key);
+
+/// The beam-damage model's keys of one phase's table (simulate/damage.hpp; docs/forward_models.md):
+/// critical_dose_e_per_A2 (required, > 0), pair_sigma_A (0), r_intact_A (2.5), mass_loss (0, < 1); a bad value
+/// fails naming its key, the phase and the file. The caller restricts the table's keys.
+DamageModel read_damage_model(const TomlSection& t, const std::string& phase);
 
 /// Reads a specimen configuration (the `sedpdf specimen build` format; defined in app/cmd_specimen.cpp).
 SpecimenSpec load_specimen_spec(const std::string& path);

@@ -3,7 +3,9 @@
 // 003 defaults (fit 2.0–2.8 Å⁻¹, Mu2013, exp:0.6, s_min 0.18, s_max 2.5, resampled at 0.001 Å⁻¹).
 // Cases: the plan (precomputation, once per scan), one pattern through a plan (the per-pixel cost), the
 // same with variance propagation, a one-off reduce_profile, and for the ratio the transform alone:
-// the foundation's sine transform of one φ on the 2501-point resampled grid, and the plan's matrix apply.
+// the foundation's sine transform of one φ on the 2501-point resampled grid, and the plan's matrix apply;
+// and the peak-position error bars of the study (validate/peaks.hpp propagated_peak_sigmas: 2 reductions per
+// bin on the study's short plan, 0.8–8.4 Å without σ(G)) against one reduction through that plan.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -11,6 +13,7 @@
 
 #include "sedpdf/reduce/chain.hpp"
 #include "sedpdf/structures/constants.hpp"
+#include "sedpdf/validate/peaks.hpp"
 
 using namespace sedpdf;
 
@@ -95,6 +98,36 @@ void BM_TransformOnlyMatrix(benchmark::State& state) {
   }
 }
 
+/// The study's plan for the derivatives of peak positions (validate/src/study.cpp peak_position_sigmas).
+ReductionParams short_params() {
+  ReductionParams p = setup().p;
+  p.propagate_variance = false;
+  p.r_min = 0.8;
+  p.r_max = 8.4;
+  return p;
+}
+
+void BM_ChainReduceShortRange(benchmark::State& state) {
+  const Setup& su = setup();
+  const ChainPlan plan(su.s, short_params());
+  for (auto _ : state) {
+    ReducedProfile r = plan.reduce(su.I, &su.var);
+    benchmark::DoNotOptimize(r.G.data());
+  }
+}
+
+void BM_PeakSigmaPropagation(benchmark::State& state) {
+  // σ of the position of the synthetic profile's 2 Å peak, every bin's variance propagated.
+  const Setup& su = setup();
+  const ChainPlan plan(su.s, short_params());
+  const std::vector<double> r = plan.reduce(su.I, &su.var).r;
+  auto reduce = [&](const std::vector<double>& I) { return plan.reduce(I, &su.var).G; };
+  for (auto _ : state) {
+    std::vector<double> sg = propagated_peak_sigmas(reduce, r, su.I, su.var, {2.0});
+    benchmark::DoNotOptimize(sg.data());
+  }
+}
+
 }  // namespace
 
 BENCHMARK(BM_ChainPlanBuild)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -103,5 +136,7 @@ BENCHMARK(BM_ChainReducePatternWithSigma)->Unit(benchmark::kMicrosecond)->UseRea
 BENCHMARK(BM_ReduceProfileOneOff)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_TransformOnlyFoundation)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_TransformOnlyMatrix)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_ChainReduceShortRange)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_PeakSigmaPropagation)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -16,21 +16,14 @@
 #include "fixtures/ring_pattern.hpp"
 #include "sedpdf/reduce/azimuthal.hpp"
 #include "sedpdf/structures/error.hpp"
+#include "fixtures/error_message.hpp"
 
 using namespace sedpdf;
+using sedpdf::test_fixtures::exception_message;
 using sedpdf::test_fixtures::RingModel;
 
 namespace {
 
-template <class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
 
 // ---- independent closed form: area of [x0,x1]×[y0,y1] ∩ disk(0,R) via the quadrant function ----
 double P(double u, double R) { return 0.5 * (u * std::sqrt(std::max(0.0, R * R - u * u)) + R * R * std::asin(u / R)); }
@@ -74,10 +67,10 @@ TEST(Detector, QuadLayouts) {
   const DetectorGeometry s = DetectorGeometry::preset("single_256", 0.016);
   EXPECT_EQ(s.n_pixels(), 65536u);
   EXPECT_DOUBLE_EQ(s.s_of_radius(100), 1.6);
-  const std::string m = message_of([] { DetectorGeometry::preset("quad_timepix", kDs); });
+  const std::string m = exception_message([] { DetectorGeometry::preset("quad_timepix", kDs); });
   EXPECT_NE(m.find("quad_timepix"), std::string::npos) << m;
   EXPECT_NE(m.find("single_256"), std::string::npos) << m;
-  EXPECT_NE(message_of([] { DetectorGeometry::quad_medipix3(-1); }).find("-1"), std::string::npos);
+  EXPECT_NE(exception_message([] { DetectorGeometry::quad_medipix3(-1); }).find("-1"), std::string::npos);
 }
 
 TEST(Detector, FlatDetectorMapping) {
@@ -107,7 +100,7 @@ TEST(Detector, MaskHdf5RoundTripAndErrors) {
   EXPECT_EQ(inv.count(), 65536u - 2u);
   // Wrong shape and missing dataset: InputError naming file, dataset and shapes.
   const DetectorGeometry q = DetectorGeometry::quad_medipix3(kDs);
-  const std::string msg = message_of([&] { read_mask_h5(path, "/masks/detector", q); });
+  const std::string msg = exception_message([&] { read_mask_h5(path, "/masks/detector", q); });
   EXPECT_NE(msg.find("256 × 256"), std::string::npos) << msg;
   EXPECT_NE(msg.find("512 × 512"), std::string::npos) << msg;
   EXPECT_NE(msg.find(path), std::string::npos) << msg;
@@ -458,7 +451,7 @@ TEST(Azimuthal, AllMaskedRingReportsZeroArea) {
     }
   }
   EXPECT_EQ(empty, 5u);
-  const std::string m = message_of([&] { p.checked_mean(102); });
+  const std::string m = exception_message([&] { p.checked_mean(102); });
   EXPECT_NE(m.find("bin 102"), std::string::npos) << m;
   EXPECT_NE(m.find("1.025"), std::string::npos) << m;
   EXPECT_THROW(p.require_coverage(0.5, 1.5), std::domain_error);
@@ -476,7 +469,7 @@ TEST(Azimuthal, BadInputErrorsNameTheValues) {
   const CsrIntegrator integ(su);
   // Wrong frame dimensions.
   std::vector<uint16_t> wrong(512 * 512, 1);
-  std::string m = message_of([&] { integ.integrate(wrong); });
+  std::string m = exception_message([&] { integ.integrate(wrong); });
   EXPECT_NE(m.find("262144"), std::string::npos) << m;
   EXPECT_NE(m.find("256 × 256"), std::string::npos) << m;
   std::vector<float> two(2 * 65536, 1.f);
@@ -484,27 +477,27 @@ TEST(Azimuthal, BadInputErrorsNameTheValues) {
   // s window outside the detector (the corner is at s ≈ 2.9 Å⁻¹).
   IntegrationSetup out = su;
   out.axis = {3.5, 4.0, 10};
-  m = message_of([&] { make_integrator(out); });
+  m = exception_message([&] { make_integrator(out); });
   EXPECT_NE(m.find("[3.5, 4]"), std::string::npos) << m;
   EXPECT_NE(m.find("outside the detector"), std::string::npos) << m;
   // Beam far off the detector: the window [0, 0.5] sees no pixel.
   IntegrationSetup off = su;
   off.centre = {-200, 128};
-  m = message_of([&] { make_integrator(off); });
+  m = exception_message([&] { make_integrator(off); });
   EXPECT_NE(m.find("outside the detector"), std::string::npos) << m;
   // Inverted or empty axis, bad distortion, wrong mask shape, non-finite centre.
   IntegrationSetup bad = su;
   bad.axis = {1.0, 0.5, 10};
-  EXPECT_NE(message_of([&] { make_integrator(bad); }).find("[1, 0.5]"), std::string::npos);
+  EXPECT_NE(exception_message([&] { make_integrator(bad); }).find("[1, 0.5]"), std::string::npos);
   bad = su;
   bad.axis.n_bins = 0;
   EXPECT_THROW(make_integrator(bad), std::invalid_argument);
   bad = su;
   bad.distortion.ratio = 0.9;
-  EXPECT_NE(message_of([&] { make_integrator(bad); }).find("0.9"), std::string::npos);
+  EXPECT_NE(exception_message([&] { make_integrator(bad); }).find("0.9"), std::string::npos);
   bad = su;
   bad.mask = Mask(512, 512);
-  EXPECT_NE(message_of([&] { make_integrator(bad); }).find("512 × 512"), std::string::npos);
+  EXPECT_NE(exception_message([&] { make_integrator(bad); }).find("512 × 512"), std::string::npos);
   bad = su;
   bad.centre.x = std::nan("");
   EXPECT_THROW(make_integrator(bad, IntegratorBackend::Reference), std::invalid_argument);
@@ -512,5 +505,5 @@ TEST(Azimuthal, BadInputErrorsNameTheValues) {
   bad = su;
   bad.mask = Mask(256, 256);
   for (size_t q = 0; q < bad.mask.size(); ++q) bad.mask.set_index(q);
-  EXPECT_NE(message_of([&] { make_integrator(bad); }).find("masked"), std::string::npos);
+  EXPECT_NE(exception_message([&] { make_integrator(bad); }).find("masked"), std::string::npos);
 }

@@ -12,8 +12,10 @@
 #include "fixtures/ring_pattern.hpp"
 #include "sedpdf/reduce/azimuthal.hpp"
 #include "sedpdf/reduce/centre.hpp"
+#include "fixtures/error_message.hpp"
 
 using namespace sedpdf;
+using sedpdf::test_fixtures::exception_message;
 using sedpdf::test_fixtures::RingModel;
 
 namespace {
@@ -25,15 +27,6 @@ std::vector<double> noisy(const RingModel& m, const DetectorGeometry& g, const B
   return sedpdf::test_fixtures::to_double(sedpdf::test_fixtures::poisson_frame(sedpdf::test_fixtures::render(m, g, c, e, 8), seed));
 }
 
-template <class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
 
 }  // namespace
 
@@ -152,21 +145,21 @@ TEST(Centre, EllipticalDistortionRecovered) {
 TEST(Centre, BadInput) {
   const DetectorGeometry g = DetectorGeometry::single_256(0.016);
   std::vector<double> wrong(100, 1.0);
-  std::string m = message_of([&] { find_centre(wrong, g, Mask{}); });
+  std::string m = exception_message([&] { find_centre(wrong, g, Mask{}); });
   EXPECT_NE(m.find("100"), std::string::npos) << m;
   EXPECT_NE(m.find("256 × 256"), std::string::npos) << m;
   std::vector<double> zero(256 * 256, 0.0);
-  m = message_of([&] { find_centre(zero, g, Mask{}); });
+  m = exception_message([&] { find_centre(zero, g, Mask{}); });
   EXPECT_NE(m.find("no positive intensity"), std::string::npos) << m;
   Mask all(256, 256);
   for (size_t q = 0; q < all.size(); ++q) all.set_index(q);
-  EXPECT_NE(message_of([&] { find_centre(zero, g, all); }).find("masked"), std::string::npos);
+  EXPECT_NE(exception_message([&] { find_centre(zero, g, all); }).find("masked"), std::string::npos);
   // An annulus too narrow to refine on, named in the message.
   const std::vector<double> frame = sedpdf::test_fixtures::render(RingModel{}, g, {128, 128}, {}, 2);
   CentreOptions o;
   o.r_min = 50;
   o.r_max = 53;
-  m = message_of([&] { find_centre(frame, g, Mask{}, o); });
+  m = exception_message([&] { find_centre(frame, g, Mask{}, o); });
   EXPECT_NE(m.find("r_min = 50"), std::string::npos) << m;
   EXPECT_NE(m.find("r_max = 53"), std::string::npos) << m;
   EllipticalDistortion bad{0.5, 0};

@@ -21,8 +21,10 @@
 #include "sedpdf/simulate/total_scattering.hpp"
 #include "sedpdf/structures/constants.hpp"
 #include "sedpdf/structures/io.hpp"
+#include "fixtures/error_message.hpp"
 
 using namespace sedpdf;
+using sedpdf::test_fixtures::invalid_argument_message;
 using test_fixtures::peak_positions;
 using test_fixtures::peak_shifts;
 using test_fixtures::rms_difference;
@@ -106,15 +108,6 @@ const PdfResult& foundation_pdf(const Damping& d) {
   return cache;
 }
 
-template <class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "<no exception>";
-}
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
@@ -359,11 +352,11 @@ TEST(PhiTransform, DstKernelMatchesFoundationKernel) {
   EXPECT_LT(err / scale, 1e-10);
   EXPECT_LT(err_m / scale, 1e-10);
   // A non-commensurate r grid, a non-uniform s grid and r beyond 1/(2h) are refused.
-  EXPECT_TRUE(contains(message_of([&] { sine_transform_dst(fs, psi, 0.5, 0.0123456789, 10); }), "commensurate"));
+  EXPECT_TRUE(contains(invalid_argument_message([&] { sine_transform_dst(fs, psi, 0.5, 0.0123456789, 10); }), "commensurate"));
   std::vector<double> bent = fs;
   bent[7] += 1e-4;
-  EXPECT_TRUE(contains(message_of([&] { sine_transform_dst(bent, psi, 0.5, 0.01, 10); }), "s[7]"));
-  EXPECT_TRUE(contains(message_of([&] { sine_transform_dst(fs, psi, 0.0, 1.0, 600); }), "Nyquist"));
+  EXPECT_TRUE(contains(invalid_argument_message([&] { sine_transform_dst(bent, psi, 0.5, 0.01, 10); }), "s[7]"));
+  EXPECT_TRUE(contains(invalid_argument_message([&] { sine_transform_dst(fs, psi, 0.0, 1.0, 600); }), "Nyquist"));
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -477,8 +470,8 @@ TEST(ChainPlan, MetadataAndNames) {
   EXPECT_EQ(parse_correction(correction_name(LowFrequencyCorrection::Rpoly)), LowFrequencyCorrection::Rpoly);
   EXPECT_EQ(parse_correction(" MU2013 "), LowFrequencyCorrection::Mu2013);
   EXPECT_EQ(parse_transform("Linear"), TransformKind::Linear);
-  EXPECT_TRUE(contains(message_of([] { parse_correction("cubic"); }), "cubic"));
-  EXPECT_TRUE(contains(message_of([] { parse_transform("fft"); }), "fft"));
+  EXPECT_TRUE(contains(invalid_argument_message([] { parse_correction("cubic"); }), "cubic"));
+  EXPECT_TRUE(contains(invalid_argument_message([] { parse_transform("fft"); }), "fft"));
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -493,7 +486,7 @@ TEST(ChainBadInput, ErrorsNameTheValues) {
   auto with = [&](auto change) {
     ReductionParams p = good;
     change(p);
-    return message_of([&] { reduce_profile(pr.s, I, nullptr, p); });
+    return invalid_argument_message([&] { reduce_profile(pr.s, I, nullptr, p); });
   };
   // Windows outside the data.
   EXPECT_TRUE(contains(with([](ReductionParams& p) { p.fit_s_hi = 3.5; }), "3.5"));
@@ -520,27 +513,27 @@ TEST(ChainBadInput, ErrorsNameTheValues) {
   // NaN in I inside the range used is named with its index and s; outside it is ignored.
   std::vector<double> J = I;
   J[100] = std::nan("");
-  EXPECT_TRUE(contains(message_of([&] { reduce_profile(pr.s, J, nullptr, good); }), "I[100]"));
+  EXPECT_TRUE(contains(invalid_argument_message([&] { reduce_profile(pr.s, J, nullptr, good); }), "I[100]"));
   J = I;
   J[240] = std::nan("");  // s = 2.651: inside the fit window
-  EXPECT_TRUE(contains(message_of([&] { reduce_profile(pr.s, J, nullptr, good); }), "I[240]"));
+  EXPECT_TRUE(contains(invalid_argument_message([&] { reduce_profile(pr.s, J, nullptr, good); }), "I[240]"));
   J = I;
   J[3] = std::nan("");  // s = 0.044 < s_min: the direct beam, not used
   EXPECT_NO_THROW(reduce_profile(pr.s, J, nullptr, good));
   // Sizes, grids, variance.
-  EXPECT_TRUE(contains(message_of([&] { reduce_profile(pr.s, std::vector<double>(10, 1.0), nullptr, good); }),
+  EXPECT_TRUE(contains(invalid_argument_message([&] { reduce_profile(pr.s, std::vector<double>(10, 1.0), nullptr, good); }),
                        "10 points"));
   std::vector<double> s2 = pr.s;
   s2[50] = s2[49];
-  EXPECT_TRUE(contains(message_of([&] { reduce_profile(s2, I, nullptr, good); }), "index 50"));
+  EXPECT_TRUE(contains(invalid_argument_message([&] { reduce_profile(s2, I, nullptr, good); }), "index 50"));
   std::vector<double> var = I;
   var[230] = 0;  // inside the fit window: weight 1/0
-  EXPECT_TRUE(contains(message_of([&] { reduce_profile(pr.s, I, &var, good); }), "variance[230]"));
+  EXPECT_TRUE(contains(invalid_argument_message([&] { reduce_profile(pr.s, I, &var, good); }), "variance[230]"));
   var = I;
   var[60] = -1;
-  EXPECT_TRUE(contains(message_of([&] { reduce_profile(pr.s, I, &var, good); }), "variance[60]"));
+  EXPECT_TRUE(contains(invalid_argument_message([&] { reduce_profile(pr.s, I, &var, good); }), "variance[60]"));
   // A profile that does not fall like <f²> (N <= 0).
   std::vector<double> flat(pr.s.size());
   for (size_t i = 0; i < flat.size(); ++i) flat[i] = 1.0 + pr.s[i];
-  EXPECT_TRUE(contains(message_of([&] { reduce_profile(pr.s, flat, nullptr, good); }), "not positive"));
+  EXPECT_TRUE(contains(invalid_argument_message([&] { reduce_profile(pr.s, flat, nullptr, good); }), "not positive"));
 }

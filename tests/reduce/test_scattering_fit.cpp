@@ -9,8 +9,10 @@
 #include <string>
 
 #include "sedpdf/reduce/scattering_fit.hpp"
+#include "fixtures/error_message.hpp"
 
 using namespace sedpdf;
+using sedpdf::test_fixtures::invalid_argument_message;
 
 namespace {
 
@@ -56,15 +58,6 @@ struct Gauss {
   }
 };
 
-template <class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "<no exception>";
-}
 
 }  // namespace
 
@@ -157,27 +150,27 @@ TEST(ScatteringFit, WeightsSelectAndScale) {
 TEST(ScatteringFit, BadInputIsNamed) {
   const Synthetic d = phosphate_profile(1000.0, 2.0);
   // Fewer than 3 points: the window is named.
-  EXPECT_NE(message_of([&] { fit_background(d.s, d.I, d.fc.f2_mean, 2.7, 2.72); }).find("[2.7, 2.72]"),
+  EXPECT_NE(invalid_argument_message([&] { fit_background(d.s, d.I, d.fc.f2_mean, 2.7, 2.72); }).find("[2.7, 2.72]"),
             std::string::npos);
-  EXPECT_NE(message_of([&] { fit_background(d.s, d.I, d.fc.f2_mean, 2.8, 1.5); }).find("[2.8, 1.5]"),
+  EXPECT_NE(invalid_argument_message([&] { fit_background(d.s, d.I, d.fc.f2_mean, 2.8, 1.5); }).find("[2.8, 1.5]"),
             std::string::npos);
   // Singular: ⟨f²⟩ constant over the window.
   const std::vector<double> flat(d.s.size(), 0.3);
-  EXPECT_NE(message_of([&] { fit_background(d.s, d.I, flat, 1.5, 2.8); }).find("singular"), std::string::npos);
+  EXPECT_NE(invalid_argument_message([&] { fit_background(d.s, d.I, flat, 1.5, 2.8); }).find("singular"), std::string::npos);
   // NaN inside the window names the index; outside the window it is ignored.
   std::vector<double> I = d.I;
   I[200] = std::nan("");
-  EXPECT_NE(message_of([&] { fit_background(d.s, I, d.fc.f2_mean, 1.5, 2.8); }).find("I[200]"),
+  EXPECT_NE(invalid_argument_message([&] { fit_background(d.s, I, d.fc.f2_mean, 1.5, 2.8); }).find("I[200]"),
             std::string::npos);
   I[200] = d.I[200];
   I[10] = std::nan("");
   EXPECT_NO_THROW(fit_background(d.s, I, d.fc.f2_mean, 1.5, 2.8));
   std::vector<double> s = d.s;
   s[3] = std::nan("");
-  EXPECT_NE(message_of([&] { fit_background(s, d.I, d.fc.f2_mean, 1.5, 2.8); }).find("s[3]"), std::string::npos);
+  EXPECT_NE(invalid_argument_message([&] { fit_background(s, d.I, d.fc.f2_mean, 1.5, 2.8); }).find("s[3]"), std::string::npos);
   std::vector<double> w(d.s.size(), 1.0);
   w[150] = -1;
-  EXPECT_NE(message_of([&] { fit_background(d.s, d.I, d.fc.f2_mean, 1.5, 2.8, &w); }).find("weights[150]"),
+  EXPECT_NE(invalid_argument_message([&] { fit_background(d.s, d.I, d.fc.f2_mean, 1.5, 2.8, &w); }).find("weights[150]"),
             std::string::npos);
   const std::vector<double> short_I(d.I.begin(), d.I.end() - 1);
   EXPECT_THROW(fit_background(d.s, short_I, d.fc.f2_mean, 1.5, 2.8), std::invalid_argument);

@@ -358,16 +358,22 @@ SweepConfig small_sweep() {
   return c;
 }
 
+/// The sweep point both sweep-point tests start from: 100 e⁻/Å², a 40 nm slab, domains of 12 probe diameters.
+SweepPoint large_domain_point() {
+  SweepPoint pt;
+  pt.dose = 100;
+  pt.thickness_A = 400;
+  pt.domain_ratio = 12;
+  return pt;
+}
+
 TEST(Sweep, DomainSizeSeparatesGoodMapsFromBad) {
   // Two phases in 60 nm domains (12 probe diameters) of a 40 nm slab on the 10 nm film at 100 e⁻/Å²: the
   // loading maps classify the pixels (0.92–0.97 over seeds 1, 5, 9; 30 nm domains: 0.77–0.89, the pixels are
   // 11 nm) and the agZIF-62 component matches its ePDF. Domains of half the probe size (every pixel mixed): the
   // maps fail (0.47).
   SweepConfig c = small_sweep();
-  SweepPoint good;
-  good.dose = 100;
-  good.thickness_A = 400;
-  good.domain_ratio = 12;
+  const SweepPoint good = large_domain_point();
   const SweepPointResult g = run_sweep_point(c, good);
   EXPECT_EQ(g.pca_components, 2) << g.summary;
   EXPECT_GT(g.pixels, 60u);
@@ -396,10 +402,7 @@ TEST(Sweep, BeamDamageClosesTheDoseWindow) {
   // f̄(0, 100) = 0.90; its pairs beyond 2.5 Å smeared by 0.4 Å): with damage the data no longer hold the intact
   // phase's ePDF — the subspace ceiling falls — while the maps, which only need the phases to differ, stay.
   SweepConfig c = small_sweep();
-  SweepPoint pt;
-  pt.dose = 100;
-  pt.thickness_A = 400;
-  pt.domain_ratio = 12;
+  const SweepPoint pt = large_domain_point();
   const SweepPointResult intact = run_sweep_point(c, pt);
   c.phases[0].damage.critical_dose = 10;
   c.phases[0].damage.pair_sigma_A = 0.4;

@@ -89,6 +89,21 @@ double smallest_of(const std::vector<double>& v) {
   return s;
 }
 
+/// ICA's objective Σ_i (E{G(y_i)} − E{G(ν)})² over the first `rows` rows of Y, each standardised over its
+/// samples (whitened outputs already are).
+double negentropy(const Eigen::MatrixXd& Y, Eigen::Index rows, const FastIcaSettings& settings, double gamma) {
+  double J = 0;
+  for (Eigen::Index i = 0; i < rows; ++i) {
+    const Eigen::VectorXd y = Y.row(i).transpose().array() - Y.row(i).mean();
+    const double sd = std::sqrt(y.squaredNorm() / static_cast<double>(y.size()));
+    double eg = 0;
+    for (Eigen::Index j = 0; j < y.size(); ++j) eg += contrast_G(y(j) / sd, settings);
+    eg /= static_cast<double>(y.size());
+    J += (eg - gamma) * (eg - gamma);
+  }
+  return J;
+}
+
 /// The outputs of rotation θ of the whitened span Z: contrast, ICA's objective, Pearson per reference.
 IcaStationaryPoint evaluate_rotation(const Eigen::MatrixXd& Z, double theta, const FastIcaSettings& settings, double gamma,
                                      const std::vector<double>& r, const std::vector<std::vector<double>>& references,
@@ -101,12 +116,7 @@ IcaStationaryPoint evaluate_rotation(const Eigen::MatrixXd& Z, double theta, con
   Eigen::MatrixXd Y(2, Z.cols());
   Y.row(0) = c * Z.row(0) + sn * Z.row(1);
   Y.row(1) = -sn * Z.row(0) + c * Z.row(1);
-  for (Eigen::Index q = 0; q < (parallel ? 2 : 1); ++q) {
-    double eg = 0;
-    for (Eigen::Index j = 0; j < Y.cols(); ++j) eg += contrast_G(Y(q, j), settings);
-    eg /= static_cast<double>(Y.cols());
-    sp.negentropy += (eg - gamma) * (eg - gamma);
-  }
+  sp.negentropy = negentropy(Y, parallel ? 2 : 1, settings, gamma);
   const ComponentMatch m = match_components(r, {rows_to_vector(Y, 0), rows_to_vector(Y, 1)}, references, window);
   sp.pearson.assign(references.size(), std::numeric_limits<double>::quiet_NaN());
   for (std::size_t q = 0; q < 2; ++q)
@@ -176,7 +186,7 @@ ReferenceIcaLimit reference_ica_limit(const std::vector<double>& r, const std::v
   opt.domain = IcaDomain::Signals;
   const double gamma = gaussian_contrast(settings);
   // One FastICA run: per-reference Pearson; its negentropy approximation over the standardised outputs.
-  auto run = [&](uint64_t seed, bool* converged, double* negentropy) {
+  auto run = [&](uint64_t seed, bool* converged, double* J) {
     IcaOptions o = opt;
     o.fastica.seed = seed;
     o.pca.seed = seed;
@@ -187,17 +197,7 @@ ReferenceIcaLimit reference_ica_limit(const std::vector<double>& r, const std::v
       throw std::invalid_argument(std::string("reference ICA limit: ") + e.what());
     }
     if (converged) *converged = res.run.converged;
-    if (negentropy) {
-      *negentropy = 0;
-      for (Eigen::Index i = 0; i < res.components.rows(); ++i) {
-        const Eigen::VectorXd y = res.components.row(i).transpose().array() - res.components.row(i).mean();
-        const double sd = std::sqrt(y.squaredNorm() / static_cast<double>(y.size()));
-        double eg = 0;
-        for (Eigen::Index j = 0; j < y.size(); ++j) eg += contrast_G(y(j) / sd, settings);
-        eg /= static_cast<double>(y.size());
-        *negentropy += (eg - gamma) * (eg - gamma);
-      }
-    }
+    if (J) *J = negentropy(res.components, res.components.rows(), settings, gamma);
     return matched_reference_pearson(r, res.components, references, window);
   };
   double J0 = 0;
