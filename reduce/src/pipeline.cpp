@@ -421,6 +421,8 @@ ReduceSummary reduce_4d(const ReduceOptions& o) {
       w.dataset(grp + "/I_sigma", sig, "counts per pixel");
       w.dataset(grp + "/phi_raw", rp.phi_raw, "Å⁻¹");
       w.dataset(grp + "/phi", rp.phi_corrected, "Å⁻¹");
+      // σ of φ from the counting variance alone (N, C fixed; the polynomial correction is not propagated).
+      if (!rp.phi_sigma.empty() && use_var) w.dataset(grp + "/phi_sigma", rp.phi_sigma, "Å⁻¹");
       w.dataset(grp + "/G", rp.G, "Å⁻²");
       if (!rp.G_sigma.empty()) w.dataset(grp + "/G_sigma", rp.G_sigma, "Å⁻²");
       w.attribute(grp, "N", rp.fit.N);

@@ -55,6 +55,7 @@ ReduceOptions options(const std::string& in, const std::string& out, const ScanS
 struct Direct {
   std::vector<double> s, I, G;
   double N, C, vadf;
+  std::vector<double> phi_sigma;  ///< σ(φ) of the chain from the profile's counting variance
 };
 
 Direct direct(const std::vector<double>& frame, const ScanSpec& sp, const ReductionParams& p, double vin, double vout) {
@@ -72,7 +73,7 @@ Direct direct(const std::vector<double>& frame, const ScanSpec& sp, const Reduct
   for (size_t k = 0; k < prof.size(); ++k)
     if (prof.s[k] >= vin && prof.s[k] < vout) ring += prof.sum[k];
   for (double v : frame) total += v;
-  return {prof.s, prof.mean, rp.G, rp.fit.N, rp.fit.C, ring / total};
+  return {prof.s, prof.mean, rp.G, rp.fit.N, rp.fit.C, ring / total, rp.phi_sigma};
 }
 
 std::vector<double> bin_sum(const ScanSpec& sp, const std::vector<double>& base, size_t by, size_t bx, size_t n,
@@ -208,6 +209,17 @@ TEST(Pipeline, RegionModeReducesTheSumOfTheRegion) {
   EXPECT_NEAR(h.attribute_double("/region", "N"), d.N, 1e-9 * d.N);
   EXPECT_EQ(h.attribute_double("/region", "n_patterns"), 6);
   EXPECT_TRUE(h.exists("/region/G_sigma"));
+  // σ(φ) of the region: the chain's, from the summed pattern's Poisson variance (finite where φ is measured).
+  const std::vector<double> phs = h.read("/region/phi_sigma");
+  ASSERT_EQ(phs.size(), d.phi_sigma.size());
+  std::size_t finite = 0;
+  for (std::size_t k = 0; k < phs.size(); ++k) {
+    ASSERT_EQ(std::isfinite(phs[k]), std::isfinite(d.phi_sigma[k])) << k;
+    if (!std::isfinite(phs[k])) continue;
+    ++finite;
+    EXPECT_NEAR(phs[k], d.phi_sigma[k], 1e-9 * std::fabs(d.phi_sigma[k]) + 1e-15) << k;
+  }
+  EXPECT_GT(finite, phs.size() / 2);
 
   // The same region as a mask of scan positions.
   o.region.scan_mask.assign(sp.scan_ny * sp.scan_nx, 0);

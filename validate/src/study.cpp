@@ -21,6 +21,7 @@
 #include "sedpdf/structures/h5.hpp"
 #include "sedpdf/structures/specimen_truth.hpp"
 #include "sedpdf/validate/maps.hpp"
+#include "sedpdf/validate/observations.hpp"
 #include "sedpdf/validate/report.hpp"
 #include "sedpdf/validate/report_sections.hpp"
 
@@ -183,6 +184,7 @@ double pearson_plain(const std::vector<double>& a, const std::vector<double>& b)
 struct RegionProfile {
   std::vector<double> r, G, G_sigma;
   std::vector<double> s, I, I_sigma;  ///< the summed profile the chain reduced, and its counting σ
+  std::vector<double> phi, phi_sigma;  ///< its corrected φ(s) and the counting σ of φ (empty if not written)
 };
 
 /// Area-averaged ePDF over a mask of scan positions (reduce_4d region mode).
@@ -204,6 +206,8 @@ RegionProfile reduce_region(const std::string& scan_file, const std::string& out
   p.s = h.read("/region/s");
   p.I = h.read("/region/I");
   if (h.exists("/region/I_sigma")) p.I_sigma = h.read("/region/I_sigma");
+  p.phi = h.read("/region/phi");
+  if (h.exists("/region/phi_sigma")) p.phi_sigma = h.read("/region/phi_sigma");
   return p;
 }
 
@@ -955,6 +959,9 @@ StudyResult run_study(const StudyConfig& config) {
           ph.r = rp.r;
           ph.G = rp.G;
           ph.G_sigma = rp.G_sigma;
+          ph.s = rp.s;
+          ph.phi = rp.phi;
+          ph.phi_sigma = rp.phi_sigma;
           const std::vector<double> gx = interpolate_linear(refs[p].xray.r, refs[p].xray.G, ph.r);
           const std::vector<double> ge = interpolate_linear(refs[p].electron.r, refs[p].electron.G, ph.r);
           ph.peaks_vs_xray = compare_peak_positions(ph.r, ph.G, gx);
@@ -1134,6 +1141,37 @@ StudyResult run_study(const StudyConfig& config) {
                                 fmt(ph.bands.back().first_peak_height, 3) + " Å⁻²",
                             ph.loading_lower_in_thickest});
 
+  // ---- 003's observations of its measured data, on this simulation (observations.hpp) ----
+  {
+    std::vector<ObservationPhaseData> od;
+    for (std::size_t p = 0; p < d0.phases.size() && p < refs.size(); ++p) {
+      const PhaseStudy& ph = d0.phases[p];
+      ObservationPhaseData o;
+      o.name = ph.name;
+      o.material = material_003(refs[p].partials.elements);
+      if (o.material == Material003::Other || ph.r.empty()) continue;
+      o.phi_xray = {refs[p].xray.scattering.s, refs[p].xray.scattering.phi, {}};
+      o.phi_kinematic = {refs[p].electron.scattering.s, refs[p].electron.scattering.phi, {}};
+      o.phi_area = {ph.s, ph.phi, ph.phi_sigma};
+      o.r = ph.r;
+      o.G_xray = interpolate_linear(refs[p].xray.r, refs[p].xray.G, ph.r);
+      if (!refs[p].xray_matched.r.empty()) o.G_xray_matched = interpolate_linear(refs[p].xray_matched.r, refs[p].xray_matched.G, ph.r);
+      o.G_kinematic = interpolate_linear(refs[p].electron.r, refs[p].electron.G, ph.r);
+      o.G_area = ph.G;
+      o.G_area_sigma = ph.G_sigma;
+      for (const ThicknessBand& b : ph.bands) {
+        o.band_first_peaks.emplace_back(b.first_peak_position, b.first_peak_height);
+        o.band_thickness_A.push_back(b.thickness_mean_A);
+      }
+      if (ph.component >= 0 && static_cast<std::size_t>(ph.component) < d0.components.size()) {
+        o.component_r = d0.r;
+        o.component = d0.components[static_cast<std::size_t>(ph.component)];
+      }
+      od.push_back(std::move(o));
+    }
+    res.observations = check_003_observations(od);
+  }
+
   // ---- report ----
   t0 = Clock::now();
   report("report", 0, 1, 0, "writing the report");
@@ -1158,6 +1196,7 @@ StudyResult run_study(const StudyConfig& config) {
     for (const auto& c : res.checks) rows.push_back({c.item, c.measured, c.pass ? "pass" : "FAIL"});
     w.table("acceptance", "Issue 8 acceptance items on this run", {"item", "measured", "result"}, rows);
   }
+  if (!res.observations.empty()) add_observations_section(w, res.observations);
   for (const PhaseReference& ref : refs) add_reference_section(w, ref);
   for (const PhaseStudy& ph : d0.phases)
     if (!ph.r.empty()) add_epdf_comparison(w, "area-averaged " + ph.name + " (" + std::to_string(ph.positions) + " positions)",
@@ -1432,6 +1471,7 @@ StudyResult run_study(const StudyConfig& config) {
 
   std::ostringstream sum;
   for (const auto& c : res.checks) sum << "  [" << (c.pass ? "pass" : "FAIL") << "] " << c.item << ": " << c.measured << "\n";
+  if (!res.observations.empty()) sum << observations_summary(res.observations);
   res.summary = sum.str();
   report("done", 1, 1, 0, "report " + res.report_html);
   return res;

@@ -9,6 +9,7 @@
 
 #include "sedpdf/validate/differential.hpp"
 #include "sedpdf/validate/ica_limit.hpp"
+#include "sedpdf/validate/observations.hpp"
 #include "sedpdf/validate/peaks.hpp"
 #include "sedpdf/validate/references.hpp"
 #include "sedpdf/validate/report.hpp"
@@ -66,6 +67,11 @@ void add_ica_solutions_section(ReportWriter& w, const std::vector<IcaStationaryP
                                const std::vector<IcaStationaryPoint>& data_scan, const ReferenceIcaLimit& lim,
                                const std::vector<IcaStationaryPoint>& reference_scan,
                                const std::vector<std::string>& phase_names, Window window, const std::string& note);
+
+/// Section "003's observations on this simulation": a paragraph and table "observations_003" — each statement
+/// 003 makes about its measured data, how it is measured here, the readings on the phase models and on the
+/// simulated data, and whether each reproduces it (check_003_observations).
+void add_observations_section(ReportWriter& w, const std::vector<ObservationCheck>& checks);
 
 /// Section "Differential method (000)": S(Q) of the phases and the mixture, S_diff for the example fractions
 /// near the {400}/{112} reflections, the detection table.

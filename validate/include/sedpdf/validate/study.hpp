@@ -28,6 +28,7 @@
 #include "sedpdf/structures/specimen.hpp"
 #include "sedpdf/validate/ica_limit.hpp"
 #include "sedpdf/validate/maps.hpp"
+#include "sedpdf/validate/observations.hpp"
 #include "sedpdf/validate/peaks.hpp"
 #include "sedpdf/validate/references.hpp"
 #include "sedpdf/validate/sweep_criteria.hpp"
@@ -162,6 +163,7 @@ struct PhaseStudy {
   std::size_t positions = 0;             ///< scan positions in the area average
   double mean_thickness_A = 0;
   std::vector<double> r, G, G_sigma;     ///< area-averaged ePDF (Å, Å⁻²)
+  std::vector<double> s, phi, phi_sigma; ///< its corrected φ(s) and counting σ (Å⁻¹; σ empty without variance)
   PeakComparison peaks_vs_xray;          ///< vs the X-ray PDF (I15-1 resolution)
   PeakComparison peaks_vs_xray_matched;  ///< vs the X-ray PDF at the ePDF's resolution (weights only differ)
   PeakComparison peaks_vs_kinematic;     ///< vs the kinematic ePDF
@@ -287,6 +289,9 @@ struct StudyResult {
     bool pass = false;
   };
   std::vector<Check> checks;
+  /// What 003 reports seeing in its measured data, checked on the phase models and on this simulation
+  /// (observations.hpp; phases of 003's two materials only). Not acceptance items.
+  std::vector<ObservationCheck> observations;
   std::string summary;  ///< a few lines for the terminal
 };
 
