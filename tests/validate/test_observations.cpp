@@ -84,6 +84,13 @@ TEST(Observations, ReadsTheNearestSignificantMaximum) {
   EXPECT_TRUE(read_feature(noisy, 1.6, 0.05, 1.0).found);
   noisy.sigma.clear();
   EXPECT_TRUE(read_feature(noisy, 1.6, 0.05).found);
+  // Prominence is topographic over the whole curve: a broad, low shell beside a tall one is measured from the
+  // higher of its two bases — here the curve's end at 3.0 (0.2 e^(−2.88) = 0.011), not the dip at 1.75 — however
+  // far they lie from the target: 0.189 ≥ 3σ.
+  const Curve shells = curve(x, {{1.2, 1.0, 0.12}, {2.4, 0.2, 0.25}, {1.75, -0.1, 0.15}}, 0.05);
+  const FeatureReading sh = read_feature(shells, 2.4, 0.1);
+  ASSERT_TRUE(sh.found);
+  EXPECT_NEAR(sh.prominence, 0.2 - 0.2 * std::exp(-2.88), 1e-3);
   EXPECT_NE(invalid_argument_message([&] { read_feature(c, 1.0, 0); }).find("tolerance"), std::string::npos);
 }
 

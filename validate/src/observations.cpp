@@ -234,23 +234,21 @@ Curve gaussian_smoothed(const Curve& c, double sigma_x) {
   return out;
 }
 
-FeatureReading read_feature(const Curve& c, double target, double tol, double n_sigma, double margin) {
+FeatureReading read_feature(const Curve& c, double target, double tol, double n_sigma) {
   check_curve(c, "feature reading");
   if (!(tol > 0)) throw std::invalid_argument("feature reading: tolerance " + std::to_string(tol) + " must be > 0");
   FeatureReading best;
-  const Window w{target - tol - margin, target + tol + margin};
-  // Only finite samples (a curve may be NaN where it was not measured, e.g. below the direct-beam cut-off).
+  // Only finite samples (a curve may be NaN where it was not measured, e.g. below the direct-beam cut-off); the
+  // whole curve, so that prominences are topographic (a broad peak is not cut by a search window).
   std::vector<double> x, y, s;
   for (std::size_t i = 0; i < c.x.size(); ++i)
-    if (c.x[i] >= w.lo && c.x[i] <= w.hi && std::isfinite(c.y[i])) {
+    if (std::isfinite(c.y[i])) {
       x.push_back(c.x[i]);
       y.push_back(c.y[i]);
       s.push_back(c.sigma.empty() || !std::isfinite(c.sigma[i]) ? 0.0 : c.sigma[i]);
     }
   if (x.size() < 3) return best;
-  PeakOptions o;
-  o.window = w;
-  const std::vector<PeakInfo> peaks = find_peaks(x, y, o);
+  const std::vector<PeakInfo> peaks = find_peaks(x, y, PeakOptions{});
   double best_d = 1e300;
   for (const PeakInfo& p : peaks) {
     const double d = std::fabs(p.position - target);
@@ -261,7 +259,7 @@ FeatureReading read_feature(const Curve& c, double target, double tol, double n_
       best.position = p.position;
       best.height = p.height;
       best.prominence = p.prominence;
-      // FWHM above 0 over the whole curve (the search window may cut a broad peak).
+      // FWHM above 0 over the whole curve, NaN samples included as gaps.
       best.fwhm = 0;
       if (p.height > 0) {
         const auto it = std::lower_bound(c.x.begin(), c.x.end(), x[p.index]);
@@ -441,7 +439,7 @@ std::vector<ObservationCheck> check_003_observations(const std::vector<Observati
         std::size_t ok = 0;
         std::string list;
         for (const PeakInfo& p : pa) {
-          const FeatureReading f = read_feature(comp, p.position, tol.same_peak_tol, 0.0, 0.3);
+          const FeatureReading f = read_feature(comp, p.position, tol.same_peak_tol, 0.0);
           if (f.found) ++ok;
           list += std::string(list.empty() ? "" : ", ") + num(p.position, 2) + " → " +
                   (f.found ? signed_num(f.position - p.position, 3) : std::string("none"));

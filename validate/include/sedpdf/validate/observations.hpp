@@ -35,14 +35,14 @@ struct FeatureReading {
   bool found = false;
   double position = 0;    ///< refined maximum (units of x)
   double height = 0;      ///< y there
-  double prominence = 0;  ///< above the higher of the two minima separating it from a higher point or the search window's edge
+  double prominence = 0;  ///< above the higher of the two minima separating it from a higher point or the curve's end
   double fwhm = 0;        ///< full width at half height above 0 over the whole curve (0 if a crossing is missing)
 };
 
-/// The local maximum of c nearest `target` within ±tol whose prominence (searched over target ± (tol + margin))
-/// is at least n_sigma × c.sigma there (any maximum for a noise-free curve). found = false when there is none.
+/// The local maximum of c nearest `target` within ±tol whose prominence (topographic, over the whole curve) is
+/// at least n_sigma × c.sigma there (any maximum for a noise-free curve). found = false when there is none.
 /// Throws std::invalid_argument for mismatched sizes or tol <= 0.
-FeatureReading read_feature(const Curve& c, double target, double tol, double n_sigma = 3.0, double margin = 0.1);
+FeatureReading read_feature(const Curve& c, double target, double tol, double n_sigma = 3.0);
 
 /// Which of 003's materials a phase is, from its elements: agZIF-62 (Zn, N, C) or the phosphate glass
 /// (Na, P, O, Al); Other otherwise (no observations of 003 apply).
