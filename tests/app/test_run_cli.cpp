@@ -13,6 +13,7 @@
 
 #include "commands.hpp"
 #include "fixtures/cli.hpp"
+#include "run_config.hpp"
 
 namespace fs = std::filesystem;
 
@@ -151,6 +152,40 @@ TEST(RunCli, TinyRunWritesTheReport) {
   EXPECT_NE(bad.err.find("--seed"), std::string::npos) << bad.err;
   EXPECT_FALSE(fs::exists(d / "seedbad"));
   fs::remove_all(d);
+}
+
+TEST(RunCli, ExampleConfigsLoad) {
+  // The shipped study configurations stay valid and say what their comments say (003's two datasets, and the
+  // first with a second scan and the damage model).
+  // They are run from the repository root (their specimen names data/models/... relative to it).
+  const fs::path root = fs::path(SEDPDF_REPO_DATA).parent_path();
+  struct Cwd {
+    fs::path before = fs::current_path();
+    ~Cwd() { fs::current_path(before); }
+  } restore;
+  fs::current_path(root);
+  const std::string ex = (root / "examples").string() + "/";
+  const sedpdf::StudyConfig a = sedpdf::cli::load_run_config(ex + "nanoscale2022.toml");
+  EXPECT_EQ(a.probe.energy_keV, 200.0);
+  EXPECT_EQ(a.detector.layout, "quad_medipix3");
+  EXPECT_EQ(a.detector.ds, 0.011);
+  EXPECT_EQ(a.detector.dose_e_per_A2, 10.0);
+  EXPECT_EQ(a.chain.s_max, 2.5);
+  EXPECT_EQ(a.scan.nx, 64u);
+  EXPECT_FALSE(a.second_scan);
+  const sedpdf::StudyConfig d = sedpdf::cli::load_run_config(ex + "nanoscale2022_damage.toml");
+  EXPECT_TRUE(d.second_scan);
+  EXPECT_EQ(d.second_scan_data, sedpdf::SecondScanData::Second);
+  EXPECT_EQ(d.damage.size(), 2u);
+  const sedpdf::StudyConfig k = sedpdf::cli::load_run_config(ex + "nanoscale2022_300kV.toml");
+  EXPECT_EQ(k.probe.energy_keV, 300.0);
+  EXPECT_EQ(k.detector.layout, "single_256");
+  EXPECT_EQ(k.detector.ds, 0.016);
+  EXPECT_EQ(k.detector.dose_e_per_A2, 13.0);
+  EXPECT_EQ(k.chain.s_max, 2.1);
+  EXPECT_EQ(k.chain.fit_s_lo, 1.6);
+  EXPECT_EQ(k.chain.fit_s_hi, 2.1);
+  EXPECT_EQ(k.probe.alpha_mrad, 0.6);
 }
 
 TEST(StudyCli, BadSweepNamesKeyAndFile) {
