@@ -260,6 +260,15 @@ TEST(Observations, EachStatementFailsWhenItsFeatureIsRemoved) {
   }
 }
 
+TEST(Observations, WithoutAMatchedXrayPdfTheI15OneIsUsedAndSaid) {
+  ObservationPhaseData d = glass_like();
+  d.G_xray_matched.clear();
+  const auto v = check_003_observations({d});
+  const ObservationCheck& b = find(v, "glass", "broadened");
+  EXPECT_NE(b.models.find("none at ePDF resolution given"), std::string::npos) << b.models;
+  EXPECT_EQ(b.models_status, ObservationStatus::Reproduced) << b.models;  // 0.2 / 0.15 Å Gaussians: FWHM ratio 1.33
+}
+
 TEST(Observations, MismatchedCurvesAreNamed) {
   ObservationPhaseData d = zif_like();
   d.G_kinematic.pop_back();

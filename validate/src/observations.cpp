@@ -320,7 +320,10 @@ std::vector<ObservationCheck> check_003_observations(const std::vector<Observati
     const std::string g_note = "simulated maxima ≥ " + num(tol.n_sigma, 0) + " σ above their surroundings";
     const Curve gx = g_curve(d.r, d.G_xray), gk = g_curve(d.r, d.G_kinematic);
     const Curve ga = d.G_area.empty() ? Curve{} : g_curve(d.r, d.G_area, d.G_area_sigma);
+    // The X-ray PDF at the ePDF's s range and damping (the weights' effect alone); the I15-1 one when not given.
     const Curve gxm = d.G_xray_matched.empty() ? gx : g_curve(d.r, d.G_xray_matched);
+    const std::string xm_name = d.G_xray_matched.empty() ? "X-ray (Q_max 22 Å⁻¹; none at ePDF resolution given)"
+                                                         : "X-ray at ePDF resolution";
 
     if (d.material == Material003::AgZif62) {
       out.push_back(features_in_both(ph, "Fig. 2b", "φ(s) peaks 0.6/0.8/1.0 Å⁻¹",
@@ -345,8 +348,8 @@ std::vector<ObservationCheck> check_003_observations(const std::vector<Observati
       const FeatureReading k5 = read_feature(gk, 5.0, tol.r_tol_approx, tol.n_sigma);
       const FeatureReading a5 = ga.x.empty() ? FeatureReading{} : read_feature(ga, 5.0, tol.r_tol_approx, tol.n_sigma);
       auto t = [](const FeatureReading& f) { return f.found ? num(f.position, 2) + " Å" : std::string("none"); };
-      o.models = "X-ray " + t(x5) + "; kinematic ePDF " + t(k5);
-      o.data = "X-ray " + t(x5) + "; simulated " + t(a5);
+      o.models = xm_name + " " + t(x5) + "; kinematic ePDF " + t(k5);
+      o.data = xm_name + " " + t(x5) + "; simulated " + t(a5);
       o.models_status = status_of(true, k5.found && !x5.found);
       o.data_status = status_of(!ga.x.empty(), a5.found && !x5.found);
       out.push_back(o);
@@ -406,9 +409,9 @@ std::vector<ObservationCheck> check_003_observations(const std::vector<Observati
         return (xb.found && e.found && xb.fwhm > 0 && e.fwhm > 0) ? e.fwhm / xb.fwhm : kNaN;
       };
       const double rk2 = ratio(kb), ra2 = ratio(ab);
-      b.models = "X-ray at ePDF resolution " + w(xb) + " (Q_max 22 Å⁻¹: " + w(xf) + "); kinematic ePDF " + w(kb) +
+      b.models = xm_name + " " + w(xb) + " (Q_max 22 Å⁻¹: " + w(xf) + "); kinematic ePDF " + w(kb) +
                  ": ratio " + num(rk2, 2);
-      b.data = "X-ray at ePDF resolution " + w(xb) + "; simulated " + w(ab) + ": ratio " + num(ra2, 2);
+      b.data = xm_name + " " + w(xb) + "; simulated " + w(ab) + ": ratio " + num(ra2, 2);
       b.models_status = status_of(std::isfinite(rk2), rk2 >= tol.broadened_ratio);
       b.data_status = status_of(std::isfinite(ra2), ra2 >= tol.broadened_ratio);
       out.push_back(b);
