@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "sedpdf/validate/peaks.hpp"
+#include "sedpdf/validate/report_sections.hpp"  // interpolate_linear
 
 namespace sedpdf {
 
@@ -32,14 +33,6 @@ void check_curve(const Curve& c, const std::string& what) {
   if (c.x.size() != c.y.size() || (!c.sigma.empty() && c.sigma.size() != c.x.size()))
     throw std::invalid_argument(what + ": grid, values and sigma differ in length (" + std::to_string(c.x.size()) + ", " +
                                 std::to_string(c.y.size()) + ", " + std::to_string(c.sigma.size()) + ")");
-}
-
-/// Linear interpolation of c at x0 (inside the grid).
-double interpolate_at(const Curve& c, double x0) {
-  const auto it = std::upper_bound(c.x.begin(), c.x.end(), x0);
-  const std::size_t j = std::min<std::size_t>(std::max<std::size_t>(static_cast<std::size_t>(it - c.x.begin()), 1), c.x.size() - 1);
-  const double t = (x0 - c.x[j - 1]) / (c.x[j] - c.x[j - 1]);
-  return c.y[j - 1] + t * (c.y[j] - c.y[j - 1]);
 }
 
 /// Root mean square of the finite samples of y in w (NaN if none).
@@ -99,11 +92,6 @@ ObservationCheck new_check(const std::string& phase, const std::string& source, 
 ObservationStatus status_of(bool measured, bool ok) {
   if (!measured) return ObservationStatus::NotMeasured;
   return ok ? ObservationStatus::Reproduced : ObservationStatus::NotReproduced;
-}
-
-Curve g_curve(const std::vector<double>& r, const std::vector<double>& G, const std::vector<double>& sigma = {}) {
-  Curve c{r, G, sigma};
-  return c;
 }
 
 // "Peaks at t1, t2, ... present in both the electron and the X-ray data" on φ(s) or G(r); with `same` > 0 the
@@ -182,9 +170,9 @@ ObservationCheck intensity_reduced(const std::string& phase, const std::string& 
     return out;
   };
   double x = 0, k = 0, a = 0;
-  rel(g_curve(d.r, d.G_xray), x);
-  rel(g_curve(d.r, d.G_kinematic), k);
-  if (!d.G_area.empty()) rel(g_curve(d.r, d.G_area, d.G_area_sigma), a);
+  rel(Curve{d.r, d.G_xray, {}}, x);
+  rel(Curve{d.r, d.G_kinematic, {}}, k);
+  if (!d.G_area.empty()) rel(Curve{d.r, d.G_area, d.G_area_sigma}, a);
   else a = kNaN;
   o.models = "X-ray " + num(x, 3) + ", kinematic ePDF " + num(k, 3) + ": ratio " + num(k / x, 2);
   o.data = "X-ray " + num(x, 3) + ", simulated " + num(a, 3) + ": ratio " + num(a / x, 2);
@@ -318,10 +306,10 @@ std::vector<ObservationCheck> check_003_observations(const std::vector<Observati
                                     num(tol.smooth_sigma_s, 3) + " Å⁻¹ and only maxima ≥ " + num(tol.n_sigma, 0) +
                                     " σ (counting noise) above their surroundings";
     const std::string g_note = "simulated maxima ≥ " + num(tol.n_sigma, 0) + " σ above their surroundings";
-    const Curve gx = g_curve(d.r, d.G_xray), gk = g_curve(d.r, d.G_kinematic);
-    const Curve ga = d.G_area.empty() ? Curve{} : g_curve(d.r, d.G_area, d.G_area_sigma);
+    const Curve gx = Curve{d.r, d.G_xray, {}}, gk = Curve{d.r, d.G_kinematic, {}};
+    const Curve ga = d.G_area.empty() ? Curve{} : Curve{d.r, d.G_area, d.G_area_sigma};
     // The X-ray PDF at the ePDF's s range and damping (the weights' effect alone); the I15-1 one when not given.
-    const Curve gxm = d.G_xray_matched.empty() ? gx : g_curve(d.r, d.G_xray_matched);
+    const Curve gxm = d.G_xray_matched.empty() ? gx : Curve{d.r, d.G_xray_matched, {}};
     const std::string xm_name = d.G_xray_matched.empty() ? "X-ray (Q_max 22 Å⁻¹; none at ePDF resolution given)"
                                                          : "X-ray at ePDF resolution";
 
@@ -372,7 +360,7 @@ std::vector<ObservationCheck> check_003_observations(const std::vector<Observati
       // may be only a shoulder).
       auto at = [&](const Curve& c, double s0) {
         if (c.x.size() < 2 || s0 < c.x.front() || s0 > c.x.back()) return kNaN;
-        return interpolate_at(c, s0);
+        return interpolate_linear(c.x, c.y, {s0})[0];
       };
       const bool have_x = all_found(rx);
       const double k7 = have_x ? at(d.phi_kinematic, rx[0].position) : kNaN, k8 = have_x ? at(d.phi_kinematic, rx[1].position) : kNaN;

@@ -1048,7 +1048,7 @@ StudyResult run_study(const StudyConfig& config) {
   std::vector<std::string> phase_names;
   for (std::size_t p = 0; p < np; ++p) phase_names.push_back(sp.phase_name(p));
   res.checks = acceptance_checks(d0, phase_names);
-  res.observations = check_003_observations(observation_inputs(d0, refs));
+  res.observations = check_003_observations(observation_inputs(d0));
   // ---- report ----
   t0 = Clock::now();
   report("report", 0, 1, 0, "writing the report");

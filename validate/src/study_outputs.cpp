@@ -16,21 +16,12 @@ namespace sedpdf::study_detail {
 namespace {
 namespace fs = std::filesystem;
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
-}  // namespace
-
-std::string fmt(double v, int prec) {
-  std::ostringstream s;
-  s << std::setprecision(prec) << v;
-  return s.str();
-}
 
 std::string fixed(double v, int prec) {
   std::ostringstream s;
   s << std::fixed << std::setprecision(prec) << v;
   return s.str();
 }
-
-std::string dose_label(double dose) { return fmt(dose, 3) + " e⁻/Å²"; }
 
 std::string yes_no(bool b) { return b ? "yes" : "no"; }
 
@@ -50,6 +41,17 @@ std::string mask_sentence(const DatasetStudy& ds) {
   }
   return t;
 }
+}  // namespace
+
+std::string fmt(double v, int prec) {
+  std::ostringstream s;
+  s << std::setprecision(prec) << v;
+  return s.str();
+}
+
+
+std::string dose_label(double dose) { return fmt(dose, 3) + " e⁻/Å²"; }
+
 
 std::vector<StudyResult::Check> acceptance_checks(const DatasetStudy& d0, const std::vector<std::string>& names) {
   std::vector<StudyResult::Check> checks;
@@ -135,21 +137,21 @@ std::vector<StudyResult::Check> acceptance_checks(const DatasetStudy& d0, const 
   return checks;
 }
 
-std::vector<ObservationPhaseData> observation_inputs(const DatasetStudy& d0, const std::vector<PhaseReference>& refs) {
+std::vector<ObservationPhaseData> observation_inputs(const DatasetStudy& d0) {
   std::vector<ObservationPhaseData> od;
-  for (std::size_t p = 0; p < d0.phases.size() && p < refs.size(); ++p) {
-    const PhaseStudy& ph = d0.phases[p];
+  for (const PhaseStudy& ph : d0.phases) {
+    const PhaseReference& ref = ph.reference;
     ObservationPhaseData o;
     o.name = ph.name;
-    o.material = material_003(refs[p].partials.elements);
+    o.material = material_003(ref.partials.elements);
     if (o.material == Material003::Other || ph.r.empty()) continue;
-    o.phi_xray = {refs[p].xray.scattering.s, refs[p].xray.scattering.phi, {}};
-    o.phi_kinematic = {refs[p].electron.scattering.s, refs[p].electron.scattering.phi, {}};
+    o.phi_xray = {ref.xray.scattering.s, ref.xray.scattering.phi, {}};
+    o.phi_kinematic = {ref.electron.scattering.s, ref.electron.scattering.phi, {}};
     o.phi_area = {ph.s, ph.phi, ph.phi_sigma};
     o.r = ph.r;
-    o.G_xray = interpolate_linear(refs[p].xray.r, refs[p].xray.G, ph.r);
-    if (!refs[p].xray_matched.r.empty()) o.G_xray_matched = interpolate_linear(refs[p].xray_matched.r, refs[p].xray_matched.G, ph.r);
-    o.G_kinematic = interpolate_linear(refs[p].electron.r, refs[p].electron.G, ph.r);
+    o.G_xray = interpolate_linear(ref.xray.r, ref.xray.G, ph.r);
+    if (!ref.xray_matched.r.empty()) o.G_xray_matched = interpolate_linear(ref.xray_matched.r, ref.xray_matched.G, ph.r);
+    o.G_kinematic = interpolate_linear(ref.electron.r, ref.electron.G, ph.r);
     o.G_area = ph.G;
     o.G_area_sigma = ph.G_sigma;
     for (const ThicknessBand& b : ph.bands) {

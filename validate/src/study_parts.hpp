@@ -15,17 +15,13 @@
 namespace sedpdf::study_detail {
 
 std::string fmt(double v, int prec = 4);  ///< %g-like with `prec` significant digits
-std::string fixed(double v, int prec);    ///< fixed with `prec` decimals
 std::string dose_label(double dose);      ///< "10 e⁻/Å²"
-std::string yes_no(bool b);
-/// How the decomposed pixels were chosen and how they agree with the ground-truth particle.
-std::string mask_sentence(const DatasetStudy& ds);
 
 /// The acceptance list of issue 8 on the first dataset, each item with its measured value.
 std::vector<StudyResult::Check> acceptance_checks(const DatasetStudy& d0, const std::vector<std::string>& phase_names);
 
 /// What check_003_observations reads, per phase of 003's materials that has an area average.
-std::vector<ObservationPhaseData> observation_inputs(const DatasetStudy& d0, const std::vector<PhaseReference>& refs);
+std::vector<ObservationPhaseData> observation_inputs(const DatasetStudy& d0);
 
 /// Everything the report's sections read besides the results.
 struct StudyReportInputs {
