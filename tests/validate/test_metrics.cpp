@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "sedpdf/structures/constants.hpp"
 #include "sedpdf/validate/metrics.hpp"
 
 using namespace sedpdf;
@@ -29,6 +30,25 @@ TEST(Metrics, HandComputedValues) {
   // Pearson of (1,2,3,4) with (1,2,3,6): cov = 5.5 (x4 samples), computed by hand:
   // means 2.5, 3; dev (-1.5,-.5,.5,1.5), (-2,-1,0,3): Σ = 3+.5+0+4.5 = 8; Σdev1² = 5, Σdev2² = 14
   EXPECT_NEAR(pearson(x, o, k), 8.0 / std::sqrt(5.0 * 14.0), 1e-14);
+}
+
+TEST(Metrics, AmplitudeRatioHandComputedAndExact) {
+  // y = (2, 1, 0, 5) on ref (1, 1, 0, 2): Σ y·ref = 2 + 1 + 0 + 10 = 13, Σ ref² = 6
+  const std::vector<double> x{0, 1, 2, 3}, y{2, 1, 0, 5}, ref{1, 1, 0, 2};
+  EXPECT_NEAR(amplitude_ratio(x, y, ref), 13.0 / 6.0, 1e-14);
+  EXPECT_NEAR(amplitude_ratio(x, y, ref, {0.5, 1.5}), 1.0, 1e-14);  // only x = 1
+  // an exact multiple of a sine returns its factor; an orthogonal curve (cos over whole periods) 0
+  std::vector<double> s, a, b, c;
+  for (int i = 0; i < 400; ++i) {
+    s.push_back(i * 0.01);
+    a.push_back(std::sin(2 * kPi * s.back()));
+    b.push_back(-0.37 * a.back());
+    c.push_back(std::cos(2 * kPi * s.back()));
+  }
+  EXPECT_NEAR(amplitude_ratio(s, b, a), -0.37, 1e-13);
+  EXPECT_NEAR(amplitude_ratio(s, c, a), 0.0, 1e-12);
+  EXPECT_THROW(amplitude_ratio(x, y, {0, 0, 0, 0}), std::invalid_argument);
+  EXPECT_THROW(amplitude_ratio(x, y, {1, 2}), std::invalid_argument);
 }
 
 TEST(Metrics, PeakOfSampledGaussianRefinedBelowGridSpacing) {

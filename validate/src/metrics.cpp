@@ -115,6 +115,19 @@ double rw(const std::vector<double>& x, const std::vector<double>& y_obs, const 
   return std::sqrt(num / den);
 }
 
+double amplitude_ratio(const std::vector<double>& x, const std::vector<double>& y, const std::vector<double>& y_ref,
+                       Window w) {
+  check_sizes(x, y, y_ref);
+  double num = 0, den = 0;
+  for (size_t i = 0; i < x.size(); ++i)
+    if (in(w, x[i])) {
+      num += y[i] * y_ref[i];
+      den += y_ref[i] * y_ref[i];
+    }
+  if (den <= 0) throw std::invalid_argument("amplitude ratio undefined: the reference curve is zero in the window");
+  return num / den;
+}
+
 Peak highest_peak(const std::vector<double>& x, const std::vector<double>& y, Window w) {
   if (x.size() != y.size()) throw std::invalid_argument("peak search: grid and values differ in length");
   size_t best = x.size();

@@ -151,8 +151,10 @@ ReferenceSectionNumbers add_reference_section(ReportWriter& w, const PhaseRefere
 EpdfComparisonNumbers add_epdf_comparison(ReportWriter& w, const std::string& name, const std::vector<double>& r,
                                           const std::vector<double>& G, const PhaseReference& ref,
                                           const std::vector<Window>& windows, Window first_shell,
-                                          const std::vector<double>& peak_sigma) {
+                                          const std::vector<double>& peak_sigma, const MeasuredPhi& phi) {
   if (r.size() != G.size()) throw std::invalid_argument("ePDF comparison '" + name + "': r and G differ in length");
+  if (phi.s.size() != phi.phi.size() || (!phi.sigma.empty() && phi.sigma.size() != phi.s.size()))
+    throw std::invalid_argument("ePDF comparison '" + name + "': s, phi and sigma of the measured phi(s) differ in length");
   EpdfComparisonNumbers n;
   const std::string tag = report_tag(name);
   const std::vector<double> gx = interpolate_linear(ref.xray.r, ref.xray.G, r);
@@ -172,14 +174,71 @@ EpdfComparisonNumbers add_epdf_comparison(ReportWriter& w, const std::string& na
               (n.peaks_vs_xray.first_shell_ok ? "within" : "outside") + " 0.05 A); " +
               std::to_string(n.peaks_vs_xray.n_matched) + " of " +
               std::to_string(n.peaks_vs_xray.reference_peaks.size()) + " X-ray peaks to 8 A matched within 0.1 A.");
-  w.line_figure(tag + "_overlay", name + " against the X-ray and kinematic electron references of " + ref.name + ".",
-                {{"", "r (Å)", "G(r) (Å⁻²)"}},
-                {{"X-ray reference", r, gx, 0}, {"kinematic ePDF (scaled)", r, ge, 0}, {name + " (scaled)", r, g, 0}});
+  std::vector<Series> ov{{"X-ray reference", r, gx, 0}, {"kinematic ePDF (scaled)", r, ge, 0}, {name + " (scaled)", r, g, 0}};
+  std::vector<std::vector<std::string>> srows;
+  if (!phi.s.empty()) {
+    // The measured φ(s) against the references' φ(s) on its own grid, up to the chain's s_max (003 Fig. 2a–b).
+    const double s_hi = ref.electron.s_max;
+    std::vector<double> s, y, sg;
+    for (std::size_t i = 0; i < phi.s.size(); ++i) {
+      const bool ok = std::isfinite(phi.phi[i]) && (phi.sigma.empty() || std::isfinite(phi.sigma[i]));
+      if (!ok || phi.s[i] > s_hi || phi.s[i] < phi.s_lo) continue;
+      s.push_back(phi.s[i]);
+      y.push_back(phi.phi[i]);
+      if (!phi.sigma.empty()) sg.push_back(phi.sigma[i]);
+    }
+    if (s.size() < 2)
+      throw std::invalid_argument("ePDF comparison '" + name + "': fewer than 2 finite phi(s) points in " + fmt(phi.s_lo, "%.3g") +
+                                  "-" + fmt(s_hi, "%.3g") + " 1/A");
+    const std::vector<double> kx = interpolate_linear(ref.xray.scattering.s, ref.xray.scattering.phi, s);
+    const std::vector<double> ke = interpolate_linear(ref.electron.scattering.s, ref.electron.scattering.phi, s);
+    const auto sw = clip_windows({{phi.s_lo, s_hi}, {phi.s_lo, 1.0}, {1.0, s_hi}}, s);
+    n.phi_vs_xray = window_scores(s, kx, y, sw);
+    n.phi_vs_electron = window_scores(s, ke, y, sw);
+    for (std::size_t k = 0; k < sw.size(); ++k) {
+      const double a = amplitude_ratio(s, y, ke, sw[k]);
+      double chi = 0;
+      std::size_t m = 0;
+      for (std::size_t i = 0; i < s.size() && !sg.empty(); ++i)
+        if (s[i] >= sw[k].lo && s[i] <= sw[k].hi && sg[i] > 0) {
+          const double d = (y[i] - a * ke[i]) / sg[i];
+          chi += d * d;
+          ++m;
+        }
+      n.phi_amplitude.push_back(a);
+      n.phi_chi2.push_back(m > 0 ? chi / static_cast<double>(m) : std::nan(""));
+      srows.push_back({"kinematic ePDF", fmt(sw[k].lo, "%.2f"), fmt(sw[k].hi, "%.2f"), fmt(n.phi_vs_electron[k].pearson),
+                       fmt(n.phi_vs_electron[k].rw), fmt(n.phi_vs_electron[k].rms), fmt(a, "%.3f"), fmt(n.phi_chi2.back(), "%.3g")});
+    }
+    for (const WindowScore& sc : n.phi_vs_xray)
+      srows.push_back({"X-ray", fmt(sc.window.lo, "%.2f"), fmt(sc.window.hi, "%.2f"), fmt(sc.pearson), fmt(sc.rw), fmt(sc.rms), "", ""});
+    std::vector<double> xs, xp;
+    for (std::size_t i = 0; i < ref.xray.scattering.s.size() && ref.xray.scattering.s[i] <= s_hi; ++i) {
+      xs.push_back(ref.xray.scattering.s[i]);
+      xp.push_back(ref.xray.scattering.phi[i]);
+    }
+    ov.push_back({"X-ray reference", xs, xp, 1});
+    ov.push_back({"kinematic ePDF", ref.electron.scattering.s, ref.electron.scattering.phi, 1});
+    ov.push_back({name, s, y, 1});
+  }
+  std::vector<PanelAxes> axes{{phi.s.empty() ? "" : "G(r)", "r (Å)", "G(r) (Å⁻²)"}};
+  if (!phi.s.empty()) axes.push_back({"φ(s), unscaled", "s (Å⁻¹)", "φ(s) (Å⁻¹)"});
+  w.line_figure(tag + "_overlay", name + " against the X-ray and kinematic electron references of " + ref.name +
+                                      (phi.s.empty() ? "." : " in r and s."),
+                axes, ov);
   std::vector<std::vector<std::string>> rows;
   score_rows(rows, "X-ray", n.vs_xray);
   score_rows(rows, "kinematic ePDF", n.vs_electron);
   w.table(tag + "_scores", name + ": agreement per r window",
           {"against", "r_lo (A)", "r_hi (A)", "Pearson", "Rw", "RMS (1/A^2)"}, rows);
+  if (!srows.empty())
+    w.table(tag + "_scores_s",
+            name + ": its reduced intensity phi(s) (after the polynomial correction, before damping) against the "
+                   "references' per s window, unscaled (all Faber-Ziman per atom). a: least-squares amplitude of the "
+                   "measured phi on the kinematic one (below 1: oscillations weakened by plural and inelastic "
+                   "scattering, 003); chi2: mean squared residual of phi - a phi_kin in units of the counting sigma "
+                   "(above 1: speckle of the finite illuminated volume and systematic differences)",
+            {"against", "s_lo (1/A)", "s_hi (1/A)", "Pearson", "Rw", "RMS (1/A)", "a", "chi2"}, srows);
   rows.clear();
   peak_rows(rows, n.peaks_vs_xray);
   std::vector<std::string> head{"r_xray (A)", "G_xray", "r_epdf (A)", "offset (A)"};

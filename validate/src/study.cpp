@@ -179,6 +179,24 @@ struct RegionProfile {
   std::vector<double> phi, phi_sigma;  ///< its corrected φ(s) and the counting σ of φ (empty if not written)
 };
 
+/// Amplitude of a measured φ(s) relative to the kinematic φ of `ref` over [s_lo, ref's s_max] (finite points
+/// only); NaN when fewer than two points or a zero reference remain.
+double phi_amplitude_vs_kinematic(const PhaseReference& ref, const std::vector<double>& s, const std::vector<double>& phi,
+                                  double s_lo) {
+  std::vector<double> x, y;
+  for (std::size_t i = 0; i < s.size() && i < phi.size(); ++i)
+    if (std::isfinite(phi[i]) && s[i] >= s_lo && s[i] <= ref.electron.s_max) {
+      x.push_back(s[i]);
+      y.push_back(phi[i]);
+    }
+  if (x.size() < 2 || ref.electron.scattering.s.size() < 2) return kNaN;
+  try {
+    return amplitude_ratio(x, y, interpolate_linear(ref.electron.scattering.s, ref.electron.scattering.phi, x));
+  } catch (const std::invalid_argument&) {
+    return kNaN;
+  }
+}
+
 /// Area-averaged ePDF over a mask of scan positions (reduce_4d region mode).
 RegionProfile reduce_region(const std::string& scan_file, const std::string& out_file, const std::vector<uint8_t>& mask,
                             const ReductionParams& chain) {
@@ -944,6 +962,7 @@ StudyResult run_study(const StudyConfig& config) {
           ph.s = rp.s;
           ph.phi = rp.phi;
           ph.phi_sigma = rp.phi_sigma;
+          ph.phi_amplitude = phi_amplitude_vs_kinematic(refs[p], ph.s, ph.phi, rc.s_min);
           const std::vector<double> gx = interpolate_linear(refs[p].xray.r, refs[p].xray.G, ph.r);
           const std::vector<double> ge = interpolate_linear(refs[p].electron.r, refs[p].electron.G, ph.r);
           ph.peaks_vs_xray = compare_peak_positions(ph.r, ph.G, gx);
@@ -983,9 +1002,12 @@ StudyResult run_study(const StudyConfig& config) {
               RegionProfile bp = reduce_region(scan_file.string(), bf.string(), bm, rc);
               fs::remove(bf);
               band.G = interpolate_linear(bp.r, bp.G, ph.r);
+              band.phi = bp.s == ph.s ? bp.phi : interpolate_linear(bp.s, bp.phi, ph.s);
             } else {
               band.G = ph.G;
+              band.phi = ph.phi;
             }
+            band.phi_amplitude = phi_amplitude_vs_kinematic(refs[p], ph.s, band.phi, rc.s_min);
             try {
               const PeakInfo fpk = first_peak(ph.r, band.G, {1.0, 2.3});
               band.first_peak_position = fpk.position;

@@ -200,9 +200,10 @@ void add_study_sections(ReportWriter& w, const StudyReportInputs& in) {
   if (!res.observations.empty()) add_observations_section(w, res.observations);
   for (const PhaseReference& ref : refs) add_reference_section(w, ref);
   for (const PhaseStudy& ph : d0.phases)
-    if (!ph.r.empty()) add_epdf_comparison(w, "area-averaged " + ph.name + " (" + std::to_string(ph.positions) + " positions)",
-                                           ph.r, ph.G, ph.reference, {{1.5, 10.0}, {1.5, 5.0}, {5.0, 10.0}}, {1.0, 2.3},
-                                           ph.peak_sigma_A);
+    if (!ph.r.empty())
+      add_epdf_comparison(w, "area-averaged " + ph.name + " (" + std::to_string(ph.positions) + " positions)", ph.r, ph.G,
+                          ph.reference, {{1.5, 10.0}, {1.5, 5.0}, {5.0, 10.0}}, {1.0, 2.3}, ph.peak_sigma_A,
+                          MeasuredPhi{ph.s, ph.phi, ph.phi_sigma, cfg.chain.s_min});
   for (const DatasetStudy& ds : res.datasets) {
     w.section("Unmixing, " + ds.label);
     w.paragraph(std::to_string(ds.pixels_decomposed) + " binned pixels of " + fmt(ds.binned_step_A / 10, 3) +
@@ -338,18 +339,49 @@ void add_study_sections(ReportWriter& w, const StudyReportInputs& in) {
     if (ph.bands.empty()) continue;
     std::vector<Series> series;
     std::vector<std::vector<double>> rows;
+    // φ(s) per band from the chain's s_min to its s_max, beside the kinematic φ (the single-scattering limit).
+    std::vector<double> ks, kp;
+    const PdfResult& kin = ph.reference.electron;
+    for (std::size_t i = 0; i < kin.scattering.s.size(); ++i)
+      if (kin.scattering.s[i] >= cfg.chain.s_min) {
+        ks.push_back(kin.scattering.s[i]);
+        kp.push_back(kin.scattering.phi[i]);
+      }
+    auto phi_of = [&](const std::vector<double>& phi) {
+      std::vector<double> x, y;
+      for (std::size_t i = 0; i < ph.s.size() && i < phi.size(); ++i)
+        if (std::isfinite(phi[i]) && ph.s[i] >= cfg.chain.s_min && ph.s[i] <= kin.s_max) {
+          x.push_back(ph.s[i]);
+          y.push_back(phi[i]);
+        }
+      return std::make_pair(x, y);
+    };
+    bool with_phi = !ks.empty();
+    for (const ThicknessBand& b : ph.bands) with_phi = with_phi && phi_of(b.phi).first.size() >= 2;
     for (const ThicknessBand& b : ph.bands) {
       series.push_back({fmt(b.thickness_mean_A / 10, 3) + " nm", ph.r, b.G, 0});
+      if (with_phi) {
+        const auto xy = phi_of(b.phi);
+        series.push_back({fmt(b.thickness_mean_A / 10, 3) + " nm", xy.first, xy.second, 1});
+      }
       rows.push_back({b.thickness_lo_A / 10, b.thickness_hi_A / 10, b.thickness_mean_A / 10, static_cast<double>(b.positions),
-                      b.first_peak_position, b.first_peak_height, static_cast<double>(b.pixels), b.mean_loading});
+                      b.first_peak_position, b.first_peak_height, b.phi_amplitude, static_cast<double>(b.pixels),
+                      b.mean_loading});
     }
-    w.line_figure("thickness_" + report_tag(ph.name), ph.name + ": area-averaged G(r) per thickness band",
-                  {{ph.name, "r (Å)", "G(r) (Å⁻²)"}}, series);
+    std::vector<PanelAxes> axes{{ph.name + ": G(r)", "r (Å)", "G(r) (Å⁻²)"}};
+    if (with_phi) {
+      series.push_back({"kinematic (single scattering)", ks, kp, 1});
+      axes.push_back({ph.name + ": φ(s)", "s (Å⁻¹)", "φ(s) (Å⁻¹)"});
+    }
+    w.line_figure("thickness_" + report_tag(ph.name),
+                  ph.name + ": area-averaged G(r)" + (with_phi ? " and φ(s)" : "") + " per thickness band", axes, series);
     w.table("thickness_" + report_tag(ph.name),
             ph.name + ": thickness bands (Pearson of loading vs thickness over the phase's pixels: " +
-                fmt(ph.loading_thickness_correlation, 3) + ")",
+                fmt(ph.loading_thickness_correlation, 3) + "; phi amplitude: least-squares amplitude of the band's phi(s) on "
+                "the kinematic phi over " + fmt(cfg.chain.s_min, 3) + "-" + fmt(kin.s_max, 3) +
+                " 1/A, 1 = single scattering; the whole area average: " + fmt(ph.phi_amplitude, 3) + ")",
             {"t_lo (nm)", "t_hi (nm)", "t_mean (nm)", "positions", "first peak r (Å)", "first peak G (Å⁻²)",
-             "binned pixels", "mean loading"},
+             "phi amplitude", "binned pixels", "mean loading"},
             rows);
   }
   {
@@ -442,8 +474,17 @@ void write_study_h5(const std::string& path, const StudyConfig& cfg, const Study
         h.dataset(pg + "/G_kinematic", interpolate_linear(ph.reference.electron.r, ph.reference.electron.G, ph.r), "Å⁻²");
         h.attribute(pg, "first_shell_offset_A", ph.peaks_vs_xray.first_shell_offset);
         h.attribute(pg, "positions", static_cast<double>(ph.positions));
+        if (!ph.s.empty()) {
+          h.dataset(pg + "/s", ph.s, "Å⁻¹");
+          h.dataset(pg + "/phi_area", ph.phi, "Å⁻¹");
+          h.dataset(pg + "/phi_kinematic",
+                    interpolate_linear(ph.reference.electron.scattering.s, ph.reference.electron.scattering.phi, ph.s), "Å⁻¹");
+          h.attribute(pg, "phi_amplitude", ph.phi_amplitude);
+        }
         for (std::size_t b = 0; b < ph.bands.size(); ++b) {
           h.dataset(pg + "/G_band" + std::to_string(b), ph.bands[b].G, "Å⁻²");
+          if (!ph.bands[b].phi.empty()) h.dataset(pg + "/phi_band" + std::to_string(b), ph.bands[b].phi, "Å⁻¹");
+          h.attribute(pg, "band" + std::to_string(b) + "_phi_amplitude", ph.bands[b].phi_amplitude);
           h.attribute(pg, "band" + std::to_string(b) + "_thickness_mean_A", ph.bands[b].thickness_mean_A);
           h.attribute(pg, "band" + std::to_string(b) + "_mean_loading", ph.bands[b].mean_loading);
         }

@@ -30,6 +30,13 @@ double rms(const std::vector<double>& x, const std::vector<double>& y, Window w 
 /// community's agreement factor (Egami & Billinge, Underneath the Bragg Peaks, 2nd ed. 2012, §5.3).
 double rw(const std::vector<double>& x, const std::vector<double>& y_obs, const std::vector<double>& y_calc,
           Window w = {});
+/// Least-squares amplitude a of a reference shape in y: the a minimising Σ (y − a·y_ref)² over the window,
+/// a = Σ y·y_ref / Σ y_ref² (no intercept: for curves that oscillate about zero, φ(s) and G(r), a is the
+/// ratio of their oscillation amplitudes — e.g. a measured φ against the kinematic one, weakened below 1 by
+/// plural and inelastic scattering). Throws std::invalid_argument for size mismatches or a reference that is
+/// zero over the window.
+double amplitude_ratio(const std::vector<double>& x, const std::vector<double>& y, const std::vector<double>& y_ref,
+                       Window w = {});
 
 /// A local maximum refined by a parabola through the three highest samples.
 struct Peak {

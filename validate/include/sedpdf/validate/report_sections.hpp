@@ -37,20 +37,36 @@ struct ReferenceSectionNumbers {
 ReferenceSectionNumbers add_reference_section(ReportWriter& w, const PhaseReference& ref,
                                               Window window = {1.5, 10.0}, Window first_shell = {1.0, 2.3});
 
+/// The measured reduced intensity beside its G(r): φ(s) on the data's s grid (Å⁻¹; NaN points, e.g. inside the
+/// direct-beam mask, are skipped) and its counting σ (may be empty). Shown and compared from `s_lo` (e.g. the
+/// chain's s_min: below it the chain replaces φ by its ramp) up to the kinematic reference's s_max (the chain's).
+struct MeasuredPhi {
+  std::vector<double> s, phi, sigma;
+  double s_lo = 0.3;  ///< Å⁻¹
+};
+
 struct EpdfComparisonNumbers {
   double scale = 1;                          ///< factor applied to the measured G (first peak of the X-ray PDF)
   std::vector<WindowScore> vs_xray;          ///< per window
   std::vector<WindowScore> vs_electron;      ///< against the kinematic ePDF (also first-peak scaled)
   PeakComparison peaks_vs_xray;
+  // In s (only when a MeasuredPhi was given): windows s_lo–s_max, s_lo–1, 1–s_max (Å⁻¹), unscaled φ
+  // (both Faber–Ziman normalised per atom, so their amplitudes compare directly).
+  std::vector<WindowScore> phi_vs_xray;      ///< measured φ against the X-ray φ(s) = s[S_X(s) − 1]
+  std::vector<WindowScore> phi_vs_electron;  ///< against the kinematic electron φ(s)
+  std::vector<double> phi_amplitude;         ///< per window: least-squares a in φ_measured ≈ a·φ_kinematic
+  std::vector<double> phi_chi2;              ///< per window: mean of ((φ − a·φ_kin)/σ)² (NaN without σ)
 };
 /// Section comparing a measured (area-averaged or component) ePDF G(r) on grid r with the phase's references
 /// (interpolated onto r): overlay figure, Pearson/Rw per window, peak offsets (with a σ column when
-/// `peak_sigma` gives one per X-ray reference peak, e.g. PhaseStudy::peak_sigma_A).
+/// `peak_sigma` gives one per X-ray reference peak, e.g. PhaseStudy::peak_sigma_A). With `phi` (s non-empty)
+/// also its φ(s) against the references' in s (003 Fig. 2a–b): a second panel and the table "<tag>_scores_s".
 EpdfComparisonNumbers add_epdf_comparison(ReportWriter& w, const std::string& name, const std::vector<double>& r,
                                           const std::vector<double>& G, const PhaseReference& ref,
                                           const std::vector<Window>& windows = {{1.5, 10.0}, {1.5, 5.0}, {5.0, 10.0}},
                                           Window first_shell = {1.0, 2.3},
-                                          const std::vector<double>& peak_sigma = {});
+                                          const std::vector<double>& peak_sigma = {},
+                                          const MeasuredPhi& phi = {});
 
 /// Section "Unmixing": scree (if variances given), sign-corrected components beside their matched references,
 /// loading maps beside the ground truth and the predicted label map, and the verdict table.

@@ -152,7 +152,11 @@ struct ThicknessBand {
   double thickness_lo_A = 0, thickness_hi_A = 0, thickness_mean_A = 0;  ///< specimen thickness (film excluded)
   std::size_t positions = 0;       ///< scan positions in the area average
   std::vector<double> G;           ///< area-averaged G(r) on PhaseStudy::r (Å⁻²)
+  std::vector<double> phi;         ///< its corrected φ(s) on PhaseStudy::s (Å⁻¹)
   double first_peak_position = 0, first_peak_height = 0;  ///< of G in the first shell window
+  /// Least-squares amplitude of φ on the kinematic φ over the chain's s_min–s_max (amplitude_ratio; NaN if
+  /// not computable): how much plural and inelastic scattering weaken the oscillations at this thickness.
+  double phi_amplitude = 0;
   double mean_loading = 0;         ///< mean of the phase's matched component loading over the band's binned pixels (NaN if none)
   std::size_t pixels = 0;          ///< binned pixels of the band
 };
@@ -164,6 +168,7 @@ struct PhaseStudy {
   double mean_thickness_A = 0;
   std::vector<double> r, G, G_sigma;     ///< area-averaged ePDF (Å, Å⁻²)
   std::vector<double> s, phi, phi_sigma; ///< its corrected φ(s) and counting σ (Å⁻¹; σ empty without variance)
+  double phi_amplitude = 0;              ///< φ on the kinematic φ over s_min–s_max (as ThicknessBand::phi_amplitude)
   PeakComparison peaks_vs_xray;          ///< vs the X-ray PDF (I15-1 resolution)
   PeakComparison peaks_vs_xray_matched;  ///< vs the X-ray PDF at the ePDF's resolution (weights only differ)
   PeakComparison peaks_vs_kinematic;     ///< vs the kinematic ePDF
