@@ -130,8 +130,12 @@ std::vector<StudyResult::Check> acceptance_checks(const DatasetStudy& d0, const 
                             "mean loading " + fmt(ph.bands.front().mean_loading, 3) + " at " +
                                 fmt(ph.bands.front().thickness_mean_A / 10, 3) + " nm → " +
                                 fmt(ph.bands.back().mean_loading, 3) + " at " + fmt(ph.bands.back().thickness_mean_A / 10, 3) +
-                                " nm; first-peak height of G " + fmt(ph.bands.front().first_peak_height, 3) + " → " +
-                                fmt(ph.bands.back().first_peak_height, 3) + " Å⁻²",
+                                " nm (ratio " + fmt(ph.bands.back().mean_loading / ph.bands.front().mean_loading, 3) +
+                                "); first-peak height of G " + fmt(ph.bands.front().first_peak_height, 3) + " → " +
+                                fmt(ph.bands.back().first_peak_height, 3) + " Å⁻²; amplitude of φ(s) on the kinematic φ " +
+                                fmt(ph.bands.front().phi_amplitude, 3) + " → " + fmt(ph.bands.back().phi_amplitude, 3) +
+                                " (ratio " + fmt(ph.bands.back().phi_amplitude / ph.bands.front().phi_amplitude, 3) +
+                                ": plural and inelastic scattering, docs/study.md)",
                             ph.loading_lower_in_thickest});
 
   return checks;
@@ -333,8 +337,11 @@ void add_study_sections(ReportWriter& w, const StudyReportInputs& in) {
   w.paragraph("Multiple and inelastic scattering lower the ePDF peaks with thickness while their positions stay (003, "
               "discussion of Fig. 3 and ESI Fig. 11): a pixel's G(r) is then not a fixed mixture of the phase signals, "
               "and ICA assigns the thick pixels a lower loading. Below: area-averaged ePDFs of each phase over bands of "
-              "equal numbers of pure positions (thinnest first), the first-peak height, and the mean loading of the "
-              "phase's matched ICA component over its pixels in the same thickness range.");
+              "equal numbers of pure positions (thinnest first), the first-peak height, their φ(s) and its amplitude on "
+              "the kinematic φ (the share of the single-scattering interference signal the chain keeps: the N⟨f²⟩ + C fit "
+              "counts every scattering event, only single events carry the interference term, so plural elastic "
+              "scattering alone leaves ≈ exp(−t/λ_el), and the incoherent inelastic background lowers it further), and "
+              "the mean loading of the phase's matched ICA component over its pixels in the same thickness range.");
   for (const PhaseStudy& ph : d0.phases) {
     if (ph.bands.empty()) continue;
     std::vector<Series> series;
