@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <limits>
 #include <map>
@@ -364,6 +365,62 @@ void study_inclusion(const StudyConfig& cfg, const Specimen& sp, const BinnedGri
     const double ring_acc = is.ring_pixels ? static_cast<double>(is.ring_correct) / static_cast<double>(is.ring_pixels) : 0.0;
     is.found = is.pixels_inside_correct >= 1 && ring_acc >= 0.9;
     break;
+  }
+}
+
+/// Thickness bands of one phase: its pure positions `pos` (scan indices; thickness per position in
+/// `thickness`, Å) split into cfg.thickness_bands bands of equal counts, thinnest first; each band's area
+/// average reduced with `rc` into the scratch file `band_file` (removed again; with one band the phase's own
+/// area average ph.G/ph.phi is reused), its first peak and φ amplitude on the kinematic φ of `ref`, and the
+/// mean loading of the phase's component over its scored pixels (lt thickness, ll loading per pixel) in the
+/// band's thickness range. `progress(b)` before each band's reduction. Appends to ph.bands.
+void study_thickness_bands(const StudyConfig& cfg, const std::vector<double>& thickness, std::vector<std::size_t> pos,
+                           const std::string& scan_file, const fs::path& band_file, const ReductionParams& rc,
+                           const PhaseReference& ref, const std::vector<double>& lt, const std::vector<double>& ll,
+                           const std::function<void(std::size_t)>& progress, PhaseStudy& ph) {
+  std::sort(pos.begin(), pos.end(), [&](std::size_t a, std::size_t b) { return thickness[a] < thickness[b]; });
+  const std::size_t nb = std::min(cfg.thickness_bands, pos.size());
+  for (std::size_t b = 0; b < nb; ++b) {
+    const std::size_t lo = b * pos.size() / nb, hi = (b + 1) * pos.size() / nb;
+    if (hi <= lo) continue;
+    ThicknessBand band;
+    std::vector<uint8_t> bm(thickness.size(), 0);
+    double s = 0;
+    for (std::size_t i = lo; i < hi; ++i) {
+      bm[pos[i]] = 1;
+      s += thickness[pos[i]];
+    }
+    band.positions = hi - lo;
+    band.thickness_lo_A = thickness[pos[lo]];
+    band.thickness_hi_A = thickness[pos[hi - 1]];
+    band.thickness_mean_A = s / static_cast<double>(hi - lo);
+    if (nb > 1) {
+      progress(b);
+      RegionProfile bp = reduce_region(scan_file, band_file.string(), bm, rc);
+      fs::remove(band_file);
+      band.G = interpolate_linear(bp.r, bp.G, ph.r);
+      band.phi = bp.s == ph.s ? bp.phi : interpolate_linear(bp.s, bp.phi, ph.s);
+    } else {
+      band.G = ph.G;
+      band.phi = ph.phi;
+    }
+    band.phi_amplitude = phi_amplitude_vs_kinematic(ref, ph.s, band.phi, rc.s_min);
+    try {
+      const PeakInfo fpk = first_peak(ph.r, band.G, {1.0, 2.3});
+      band.first_peak_position = fpk.position;
+      band.first_peak_height = fpk.height;
+    } catch (const std::invalid_argument&) {
+      band.first_peak_position = band.first_peak_height = kNaN;
+    }
+    // Loadings of the phase's component over its scored pixels in this thickness range.
+    std::vector<double> bl;
+    const double tlo = b == 0 ? -1e300 : band.thickness_lo_A;
+    const double thi = b + 1 == nb ? 1e300 : band.thickness_hi_A;
+    for (std::size_t i = 0; i < lt.size(); ++i)
+      if (lt[i] >= tlo && lt[i] <= thi) bl.push_back(ll[i]);
+    band.pixels = bl.size();
+    band.mean_loading = mean_of(bl);
+    ph.bands.push_back(std::move(band));
   }
 }
 
@@ -979,52 +1036,11 @@ StudyResult run_study(const StudyConfig& config) {
           ph.pearson_area_vs_xray = pearson(ph.r, ph.G, gx, {1.5, 10.0});
           // Thickness bands (equal numbers of positions, thinnest first), for the first scan.
           if (di > 0) pos.clear();
-          std::sort(pos.begin(), pos.end(),
-                    [&](std::size_t a, std::size_t b) { return truth.thickness_total[a] < truth.thickness_total[b]; });
-          const std::size_t nb = std::min(cfg.thickness_bands, pos.size());
-          for (std::size_t b = 0; b < nb; ++b) {
-            const std::size_t lo = b * pos.size() / nb, hi = (b + 1) * pos.size() / nb;
-            if (hi <= lo) continue;
-            ThicknessBand band;
-            std::vector<uint8_t> bm(truth.thickness_total.size(), 0);
-            double s = 0;
-            for (std::size_t i = lo; i < hi; ++i) {
-              bm[pos[i]] = 1;
-              s += truth.thickness_total[pos[i]];
-            }
-            band.positions = hi - lo;
-            band.thickness_lo_A = truth.thickness_total[pos[lo]];
-            band.thickness_hi_A = truth.thickness_total[pos[hi - 1]];
-            band.thickness_mean_A = s / static_cast<double>(hi - lo);
-            if (nb > 1) {
-              report("regions", p, np, 0, ph.name + ": thickness band " + std::to_string(b + 1));
-              const fs::path bf = work / ("band.h5");
-              RegionProfile bp = reduce_region(scan_file.string(), bf.string(), bm, rc);
-              fs::remove(bf);
-              band.G = interpolate_linear(bp.r, bp.G, ph.r);
-              band.phi = bp.s == ph.s ? bp.phi : interpolate_linear(bp.s, bp.phi, ph.s);
-            } else {
-              band.G = ph.G;
-              band.phi = ph.phi;
-            }
-            band.phi_amplitude = phi_amplitude_vs_kinematic(refs[p], ph.s, band.phi, rc.s_min);
-            try {
-              const PeakInfo fpk = first_peak(ph.r, band.G, {1.0, 2.3});
-              band.first_peak_position = fpk.position;
-              band.first_peak_height = fpk.height;
-            } catch (const std::invalid_argument&) {
-              band.first_peak_position = band.first_peak_height = kNaN;
-            }
-            // Loadings of the phase's component over its scored pixels in this thickness range.
-            std::vector<double> bl;
-            const double tlo = b == 0 ? -1e300 : band.thickness_lo_A;
-            const double thi = b + 1 == nb ? 1e300 : band.thickness_hi_A;
-            for (std::size_t i = 0; i < lt.size(); ++i)
-              if (lt[i] >= tlo && lt[i] <= thi) bl.push_back(ll[i]);
-            band.pixels = bl.size();
-            band.mean_loading = mean_of(bl);
-            ph.bands.push_back(std::move(band));
-          }
+          const auto band_progress = [&](std::size_t b) {
+            report("regions", p, np, 0, ph.name + ": thickness band " + std::to_string(b + 1));
+          };
+          study_thickness_bands(cfg, truth.thickness_total, std::move(pos), scan_file.string(), work / "band.h5", rc,
+                                refs[p], lt, ll, band_progress, ph);
           if (ph.bands.size() >= 2)
             ph.loading_lower_in_thickest = ph.bands.back().mean_loading < ph.bands.front().mean_loading;
         }
