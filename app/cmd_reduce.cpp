@@ -45,7 +45,7 @@ const std::map<std::string, std::set<std::string>>& known_keys() {
       {"chain",
        {"composition", "factors", "fit_s_lo_A-1", "fit_s_hi_A-1", "weighted_fit", "correction", "poly_degree",
         "rpoly_A", "damping", "s_min_A-1", "s_max_A-1", "r_min_A", "r_max_A", "dr_A", "transform", "ds_fine_A-1",
-        "propagate_variance"}},
+        "propagate_variance", "plural_deconvolution", "plural_s_alpha_A-1"}},
       {"vadf", {"s_inner_A-1", "s_outer_A-1"}},
       {"run", {"batch", "threads"}},
   };
@@ -257,6 +257,8 @@ ReduceOptions build_options(const Config& c) {
   p.transform = c.parsed("chain", "transform", [&] { return parse_transform(c.text("chain", "transform", "resampled")); });
   p.ds_fine = c.number("chain", "ds_fine_A-1", p.ds_fine);
   p.propagate_variance = c.flag("chain", "propagate_variance", p.propagate_variance);
+  p.plural_deconvolution = c.flag("chain", "plural_deconvolution", p.plural_deconvolution);
+  p.plural.s_alpha = c.number("chain", "plural_s_alpha_A-1", 0.0);  // 0: α/λ from the calibration
   o.vadf_s_inner = c.number("vadf", "s_inner_A-1", o.vadf_s_inner);
   o.vadf_s_outer = c.number("vadf", "s_outer_A-1", o.vadf_s_outer);
   o.batch = c.count("run", "batch", o.batch);

@@ -41,7 +41,8 @@ StudyConfig load_run_config(const std::string& path) {
   t.only({"name", "engine", "output_dir", "binning", "composition", "damping_pixel_b_A2", "damping_area_b_A2",
           "fit_s_lo_A-1", "fit_s_hi_A-1", "s_min_A-1", "s_max_A-1", "poly_degree", "decompose_r_A", "components",
           "pca_criterion", "decompose_r_step_A", "min_thickness_nm", "particle_mask", "vadf_threshold", "vadf_film_sigmas", "probe_diameter_nm", "thickness_bands", "pure_fraction", "second_scan",
-          "second_scan_cumulative_dose_e_per_A2", "second_scan_data", "keep_4d", "draw_figures", "threads"});
+          "second_scan_cumulative_dose_e_per_A2", "second_scan_data", "keep_4d", "draw_figures", "threads",
+          "plural_deconvolution"});
   s.name = t.string("name", std::filesystem::path(path).stem().string());
   try {
     s.engine = parse_study_engine(t.string("engine", "fast"));
@@ -71,6 +72,8 @@ StudyConfig load_run_config(const std::string& path) {
   const int64_t deg = t.integer("poly_degree", 4);
   if (deg < 2 || deg > 12) t.fail("poly_degree", "must be 2..12, got " + std::to_string(deg));
   s.chain.poly_degree = static_cast<int>(deg);
+  // Not 003's chain: plural scattering removed first (reduce/plural.hpp); the disc radius α/λ is the probe's.
+  s.chain.plural_deconvolution = t.boolean("plural_deconvolution", false);
   const auto win = t.numbers("decompose_r_A", 2, {1.0, 15.0});
   if (!(win[0] >= 0 && win[1] > win[0])) t.fail("decompose_r_A", "must be [lo, hi] with 0 <= lo < hi (Å)");
   s.decompose_window = {win[0], win[1]};

@@ -118,6 +118,8 @@ std::vector<std::pair<std::string, std::string>> reduction_metadata(const Reduct
       {"transform", transform_name(p.transform)},
       {"ds_fine_per_A", num17(p.ds_fine)},
       {"propagate_variance", p.propagate_variance ? "true" : "false"},
+      {"plural_deconvolution", p.plural_deconvolution ? "true" : "false"},
+      {"plural_s_alpha_per_A", num17(p.plural.s_alpha)},
   };
 }
 
@@ -559,6 +561,7 @@ const ReductionParams& checked(const std::vector<double>& s, const ReductionPara
 ChainPlan::ChainPlan(const std::vector<double>& s, const ReductionParams& p)
     : params_(checked(s, p)), s_(s), transform_(s, p) {
   const std::string who = "reduction chain";
+  if (p.plural_deconvolution) plural_ = std::make_unique<PluralPlan>(s, p.plural);
   factors_ = make_scattering_factors(Radiation::Electron, p.factors);
   for (const Element& e : p.composition.elements)
     if (!factors_->has(e)) bad(who, factors_->name() + " has no scattering factor for " + e.symbol());
@@ -623,14 +626,28 @@ ReducedProfile ChainPlan::reduce(const std::vector<double>& I, const std::vector
   return reduce_with(I, variance, factor_curves(*factors_, composition, s_));
 }
 
-ReducedProfile ChainPlan::reduce_with(const std::vector<double>& I, const std::vector<double>* variance,
+ReducedProfile ChainPlan::reduce_with(const std::vector<double>& I_in, const std::vector<double>* variance_in,
                                       const FactorCurves& fc) const {
   const std::string who = "reduction chain";
   const ReductionParams& p = params_;
   const size_t n = s_.size();
-  if (I.size() != n) bad(who, "I has " + std::to_string(I.size()) + " points but s has " + std::to_string(n));
-  if (variance && variance->size() != n)
-    bad(who, "the variance has " + std::to_string(variance->size()) + " points but s has " + std::to_string(n));
+  if (I_in.size() != n) bad(who, "I has " + std::to_string(I_in.size()) + " points but s has " + std::to_string(n));
+  if (variance_in && variance_in->size() != n)
+    bad(who, "the variance has " + std::to_string(variance_in->size()) + " points but s has " + std::to_string(n));
+  // Optional step 1b: plural scattering removed (plural.hpp); the variance scaled by e^{2x}.
+  std::vector<double> I_single, var_single;
+  double plural_events = -1;
+  if (plural_) {
+    PluralResult pr = plural_->apply(I_in);
+    plural_events = pr.events;
+    I_single = std::move(pr.I_single);
+    if (variance_in) {
+      var_single = *variance_in;
+      for (double& v : var_single) v *= std::exp(2 * pr.events);
+    }
+  }
+  const std::vector<double>& I = plural_ ? I_single : I_in;
+  const std::vector<double>* variance = plural_ && variance_in ? &var_single : variance_in;
   const double tol = tol_of(s_);
   const auto in_window = [&](size_t i) { return s_[i] >= p.fit_s_lo - tol && s_[i] <= p.fit_s_hi + tol; };
 
@@ -702,6 +719,7 @@ ReducedProfile ChainPlan::reduce_with(const std::vector<double>& I, const std::v
 
   // Diagnostics over s_min … s_max.
   ChainDiagnostics& d = out.diagnostics;
+  d.plural_events = plural_events;
   d.n_nodes = m;
   d.n_poly_points = nfit;
   d.phi_at_s_min = at_min;

@@ -283,9 +283,14 @@ ReduceSummary reduce_4d(const ReduceOptions& o) {
   if (o.vadf_s_outer > s_top)
     throw std::invalid_argument("reduce: VADF annulus outer edge " + format_number(o.vadf_s_outer, 17) +
                                 " Å⁻¹ lies beyond the integrated data (s ≤ " + format_number(s_top, 17) + " Å⁻¹)");
+  // The plural deconvolution's disc radius α/λ from the calibration unless given.
+  ReductionParams chain = o.chain;
+  if (chain.plural_deconvolution && !(chain.plural.s_alpha > 0))
+    chain.plural.s_alpha = 1e-3 * rd.require(data4d::kCalConvergence, std::string("calibration.") + data4d::kCalConvergence) /
+                           rd.require(data4d::kCalWavelength, std::string("calibration.") + data4d::kCalEnergy);
   std::unique_ptr<ChainPlan> plan;
   try {
-    plan = std::make_unique<ChainPlan>(s, o.chain);
+    plan = std::make_unique<ChainPlan>(s, chain);
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument("reduce: chain parameters vs the integrated data (s = " + format_number(s.front(), 17) + " … " +
                                 format_number(s.back(), 17) + " Å⁻¹ in " + std::to_string(s.size()) + " bins): " + e.what());
@@ -348,7 +353,7 @@ ReduceSummary reduce_4d(const ReduceOptions& o) {
       params.emplace_back(std::string("calibration_") + name + "_source", rd.calibration_source(name));
     }
   }
-  for (const auto& kv : reduction_metadata(o.chain)) params.emplace_back("chain_" + kv.first, kv.second);
+  for (const auto& kv : reduction_metadata(chain)) params.emplace_back("chain_" + kv.first, kv.second);
 
   // Fixed buffers: reader, CSR matrix, chain plan (transform matrices).
   size_t fixed_bytes = 0;
@@ -430,6 +435,7 @@ ReduceSummary reduce_4d(const ReduceOptions& o) {
       w.attribute(grp, "C", rp.fit.C);
       w.attribute(grp, "C_err", rp.fit.C_err);
       w.attribute(grp, "vadf", res.vadf);
+      if (chain.plural_deconvolution) w.attribute(grp, "plural_events", rp.diagnostics.plural_events);
       w.attribute(grp, "n_patterns", static_cast<double>(n_positions));
       if (!reg.scan_mask.empty()) {
         std::vector<double> m(reg.scan_mask.begin(), reg.scan_mask.end());

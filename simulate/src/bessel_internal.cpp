@@ -4,7 +4,7 @@
 
 #include "sedpdf/structures/constants.hpp"
 
-namespace sedpdf::detail {
+namespace sedpdf {
 
 double bessel_j(int n, double x) {
   double sign = 1;
@@ -45,4 +45,4 @@ double bessel_j(int n, double x) {
   return sign * std::sqrt(2 / (kPi * x)) * (P * std::cos(chi) - Q * std::sin(chi));
 }
 
-}  // namespace sedpdf::detail
+}  // namespace sedpdf

@@ -1,14 +1,12 @@
-// Internal: Bessel functions J₀ and J₁ of real argument for the Hankel transforms of the fast and
-// inelastic models: the power series for |x| < 12 and Hankel's asymptotic expansion beyond
-// (Abramowitz & Stegun, Handbook of Mathematical Functions, 9.1.10 and 9.2.5–9.2.10), summed until the
-// terms stop decreasing; absolute error < 1e-12 (tested against std::cyl_bessel_j), ~10× faster.
+// Internal: the Bessel functions of sedpdf/simulate/bessel.hpp under the names the fast and inelastic models
+// use (sedpdf::detail).
 #pragma once
+#include "sedpdf/simulate/bessel.hpp"
 
 namespace sedpdf::detail {
 
-/// J_n(x) for n = 0 or 1.
-double bessel_j(int n, double x);
-inline double bessel_j0(double x) { return bessel_j(0, x); }
-inline double bessel_j1(double x) { return bessel_j(1, x); }
+using sedpdf::bessel_j;
+using sedpdf::bessel_j0;
+using sedpdf::bessel_j1;
 
 }  // namespace sedpdf::detail

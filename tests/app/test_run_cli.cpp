@@ -186,6 +186,21 @@ TEST(RunCli, ExampleConfigsLoad) {
   EXPECT_EQ(k.chain.fit_s_lo, 1.6);
   EXPECT_EQ(k.chain.fit_s_hi, 2.1);
   EXPECT_EQ(k.probe.alpha_mrad, 0.6);
+  EXPECT_FALSE(k.chain.plural_deconvolution);  // 003's chain; the option is a commented line
+  // ... which, uncommented, switches the plural deconvolution on (the disc radius is set by run_study)
+  std::ifstream src(ex + "nanoscale2022_300kV.toml");
+  std::string text((std::istreambuf_iterator<char>(src)), std::istreambuf_iterator<char>());
+  const std::string commented = "# plural_deconvolution = true", spec = "file = \"specimen_nanoscale2022.toml\"";
+  ASSERT_NE(text.find(commented), std::string::npos);
+  ASSERT_NE(text.find(spec), std::string::npos);
+  text.replace(text.find(commented), commented.size(), "plural_deconvolution = true");
+  text.replace(text.find(spec), spec.size(), "file = \"" + ex + "specimen_nanoscale2022.toml\"");
+  const fs::path tmp = fs::temp_directory_path() / ("sedpdf_300kV_plural_" + std::to_string(getpid()) + ".toml");
+  std::ofstream(tmp) << text;
+  const sedpdf::StudyConfig kp = sedpdf::cli::load_run_config(tmp.string());
+  fs::remove(tmp);
+  EXPECT_TRUE(kp.chain.plural_deconvolution);
+  EXPECT_EQ(kp.detector.layout, "single_256");
 }
 
 TEST(StudyCli, BadSweepNamesKeyAndFile) {

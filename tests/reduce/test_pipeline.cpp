@@ -12,6 +12,7 @@
 
 #include "fixtures/scan4d.hpp"
 #include "sedpdf/reduce/pipeline.hpp"
+#include "sedpdf/simulate/electron_optics.hpp"
 #include "sedpdf/structures/error.hpp"
 #include "sedpdf/structures/h5.hpp"
 
@@ -230,6 +231,41 @@ TEST(Pipeline, RegionModeReducesTheSumOfTheRegion) {
   H5Reader h2(o.output);
   EXPECT_LT(rel_diff(h2.read("/region/G"), d.G), 1e-9);
   EXPECT_EQ(h2.shape("/region/scan_mask"), (std::vector<size_t>{6, 5}));
+}
+
+// The plural deconvolution inside the driver: the disc radius α/λ taken from the file's calibration, the
+// region's G equal to the direct reduction with the same chain, the events per electron recorded.
+TEST(Pipeline, PluralDeconvolutionUsesTheCalibratedDisc) {
+  const fs::path dir = temp_dir("plural");
+  ScanSpec sp;
+  const std::string in = (dir / "scan.h5").string(), out = (dir / "region.h5").string();
+  write_scan(in, sp);
+  ReduceOptions o = options(in, out, sp);
+  o.region.enabled = true;
+  o.region.y0 = 0;
+  o.region.x0 = 0;
+  o.region.ny = 2;
+  o.region.nx = 2;
+  o.chain.plural_deconvolution = true;  // s_alpha 0: from the calibration
+  reduce_4d(o);
+  const std::vector<double> base = base_pattern(sp);
+  std::vector<double> f(base.size(), 0.0);
+  for (size_t iy = 0; iy < 2; ++iy)
+    for (size_t ix = 0; ix < 2; ++ix) {
+      const auto c = counts_at(sp, base, iy, ix);
+      for (size_t k = 0; k < f.size(); ++k) f[k] += c[k];
+    }
+  ReductionParams p = o.chain;
+  p.plural.s_alpha = 0.6e-3 / electron_wavelength(200e3);
+  const Direct d = direct(f, sp, p, o.vadf_s_inner, o.vadf_s_outer);
+  const Direct plain = direct(f, sp, chain_params(sp), o.vadf_s_inner, o.vadf_s_outer);  // 003's chain
+  H5Reader h(out);
+  EXPECT_LT(rel_diff(h.read("/region/G"), d.G), 1e-9);
+  EXPECT_GT(rel_diff(h.read("/region/G"), plain.G), 1e-3);  // the deconvolution changed something
+  const double x = h.attribute_double("/region", "plural_events");
+  EXPECT_TRUE(x > 0 && std::isfinite(x)) << x;
+  EXPECT_EQ(h.attribute_string("/region", "chain_plural_deconvolution"), "true");
+  EXPECT_NEAR(std::stod(h.attribute_string("/region", "chain_plural_s_alpha_per_A")), p.plural.s_alpha, 1e-12);
 }
 
 TEST(Pipeline, BuffersDoNotGrowWithScanSize) {

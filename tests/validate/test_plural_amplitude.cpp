@@ -25,7 +25,8 @@ using namespace sedpdf;
 namespace {
 // φ_corrected of the speckle-free annuli of a uniform column of material 0, thickness t (Å), through the 003
 // chain (fit 2.0–2.8 Å⁻¹, Mu2013 polynomial, s_max 2.5 Å⁻¹); on the annulus centres.
-std::vector<double> chain_phi(const FastModel& fm, const Composition& comp, double t, std::vector<double>& s_out) {
+std::vector<double> chain_phi(const FastModel& fm, const Composition& comp, double t, std::vector<double>& s_out,
+                              bool deconvolve = false, double* events = nullptr) {
   std::vector<double> tot, coh;
   fm.annuli({t, 0.0}, tot, coh);
   const std::vector<double>& e = fm.annulus_edges();
@@ -39,7 +40,10 @@ std::vector<double> chain_phi(const FastModel& fm, const Composition& comp, doub
   p.fit_s_lo = 2.0;
   p.fit_s_hi = 2.8;
   p.s_max = 2.5;
+  p.plural_deconvolution = deconvolve;
+  p.plural.s_alpha = 0.6e-3 / electron_wavelength(200e3);  // the fixture's probe: 0.6 mrad at 200 kV
   const ReducedProfile rp = reduce_profile(s, I, nullptr, p);
+  if (events) *events = rp.diagnostics.plural_events;
   s_out = s;
   return rp.phi_corrected;
 }
@@ -67,5 +71,31 @@ TEST(PluralAmplitude, ChainKeepsExpMinusXOfTheInterferenceSignal) {
                                              << ", naive " << naive;
     // and the shape survives: still the thin specimen's φ, scaled
     EXPECT_GT(pearson(s, phi, thin, {0.5, 2.4}), 0.95) << x;
+  }
+}
+
+// The same columns with the plural scattering removed by the Fourier-log deconvolution (reduce/plural.hpp)
+// before the chain: the events per electron come back as x and the interference amplitude as 1 instead of
+// e^{−x}. The fast model's plural sum and the deconvolution are separate implementations of the same
+// Anstis–Liu–Lake model (Hankel-space exponent there, disc-separated log with exact ring integrals here).
+TEST(PluralAmplitude, DeconvolutionRestoresTheSingleScatteringAmplitude) {
+  const DetectorModel det(test_fixtures::fast_test_detector(200, 0.02), electron_wavelength(200e3));
+  FastModelParams p = test_fixtures::fast_test_params();
+  p.inelastic.plasmon = false;
+  p.inelastic.incoherent = false;
+  const FastModel fm(test_fixtures::fast_test_materials(), p, det);
+  const Composition comp = Composition::of(test_fixtures::oxide_model());
+  const double lam = fm.material(0).mfp_elastic_A;
+  std::vector<double> s;
+  const std::vector<double> thin = chain_phi(fm, comp, 0.01 * lam, s);
+  for (double x : {0.3, 0.6, 1.0}) {
+    double events = 0;
+    const std::vector<double> phi = chain_phi(fm, comp, x * lam, s, true, &events);
+    const double a = amplitude_ratio(s, phi, thin, {0.5, 2.4});
+    std::printf("deconvolved, x = %.1f: events %.4f, amplitude %.4f, Pearson %.4f\n", x, events, a,
+                pearson(s, phi, thin, {0.5, 2.4}));
+    EXPECT_NEAR(events / x, 1.0, 0.03) << x;
+    EXPECT_NEAR(a, 1.0, 0.03) << x;
+    EXPECT_GT(pearson(s, phi, thin, {0.5, 2.4}), 0.99) << x;
   }
 }

@@ -540,6 +540,10 @@ StudyResult run_study(const StudyConfig& config) {
   if (cfg.bin < 1) throw std::invalid_argument("study: bin must be >= 1");
   if (cfg.output_dir.empty()) throw std::invalid_argument("study: output_dir is empty");
   if (cfg.thickness_bands < 1) throw std::invalid_argument("study: thickness_bands must be >= 1");
+  if (cfg.chain.plural_deconvolution && cfg.detector.layout.rfind("quad_medipix3", 0) == 0)
+    throw std::invalid_argument("study: plural_deconvolution needs the unscattered disc recorded, but the " +
+                                cfg.detector.layout + " layout centres it on its 3-pixel gap cross (use single_256 or "
+                                "uniform)");
   if (!(cfg.probe_diameter_A >= 0)) throw std::invalid_argument("study: probe_diameter_A must be >= 0");
   bool damaged = false;
   for (const auto& [name, dm] : cfg.damage) {
@@ -575,6 +579,8 @@ StudyResult run_study(const StudyConfig& config) {
   const std::size_t np = sp.phase_count();
   if (cfg.chain.composition.elements.empty()) cfg.chain.composition = scan_average_composition(sp, cfg.scan);
   const double lambda = electron_wavelength(cfg.probe.energy_keV * 1e3);
+  if (cfg.chain.plural_deconvolution && !(cfg.chain.plural.s_alpha > 0))
+    cfg.chain.plural.s_alpha = cfg.probe.alpha_mrad * 1e-3 / lambda;  // the aperture disc α/λ
   cfg.criteria.exclusion_distance = cfg.probe_diameter_A;
 
   const fs::path out_dir(cfg.output_dir);

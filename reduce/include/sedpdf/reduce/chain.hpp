@@ -42,6 +42,7 @@
 #include <utility>
 #include <vector>
 
+#include "sedpdf/reduce/plural.hpp"
 #include "sedpdf/reduce/scattering_fit.hpp"
 #include "sedpdf/simulate/scattering_factors.hpp"
 #include "sedpdf/simulate/total_scattering.hpp"
@@ -89,6 +90,12 @@ struct ReductionParams {
   double ds_fine = 0.001;  ///< Å⁻¹, largest step of the resampled grid (Resampled only)
   /// With a variance: propagate it to σ(G(r)) (first order, N and C fit included).
   bool propagate_variance = true;
+  /// Before step 2: remove plural elastic scattering by Fourier-log deconvolution (plural.hpp: inelastic
+  /// events come out as their single-event distribution). Not in 003. Needs the profile on bins from s = 0
+  /// with the unscattered disc recorded (no gap or mask over it) and `plural.s_alpha` = α/λ; the variance,
+  /// when given, is scaled by e^{2x} (x the events per electron; first order).
+  bool plural_deconvolution = false;
+  PluralParams plural;
 };
 
 /// Key/value pairs of every parameter, keys with units ("fit_s_lo_per_A", "r_min_A", …), for output
@@ -178,6 +185,7 @@ struct ChainDiagnostics {
   double fine_step = 0;          ///< Å⁻¹, Resampled grid step (0 for Linear)
   double response_at_r_max = 1;  ///< interpolation response at r_max (1 = no attenuation)
   std::string factors;           ///< name of the scattering factors used
+  double plural_events = -1;     ///< x of the plural deconvolution (events per electron); −1 when not applied
 };
 
 /// Everything the chain produces for one profile.
@@ -242,6 +250,7 @@ class ChainPlan {
   // Transform matrix with the correction folded in: G = corrected_ · φ_raw[nodes] (for σ(G)).
   std::vector<double> corrected_;
   std::vector<double> corrected_sq_;  // element-wise square of corrected_
+  std::unique_ptr<PluralPlan> plural_;  // when params_.plural_deconvolution
   // corrected_ · (s⟨f²⟩/⟨f⟩²) and corrected_ · (s/⟨f⟩²) over the nodes used, for the plan's composition.
   std::vector<double> mc_g_, mc_h_;
   std::pair<std::vector<double>, std::vector<double>> correction_products(const FactorCurves& fc) const;
