@@ -259,6 +259,10 @@ ReduceOptions build_options(const Config& c) {
   p.propagate_variance = c.flag("chain", "propagate_variance", p.propagate_variance);
   p.plural_deconvolution = c.flag("chain", "plural_deconvolution", p.plural_deconvolution);
   p.plural.s_alpha = c.number("chain", "plural_s_alpha_A-1", 0.0);  // 0: α/λ from the calibration
+  if (!(p.plural.s_alpha >= 0) || !std::isfinite(p.plural.s_alpha))
+    throw InputError(c.file(), 0, "chain.plural_s_alpha_A-1",
+                     "must be >= 0 (the disc radius α/λ in 1/Å; 0: from the calibration), got " +
+                         std::to_string(p.plural.s_alpha));
   o.vadf_s_inner = c.number("vadf", "s_inner_A-1", o.vadf_s_inner);
   o.vadf_s_outer = c.number("vadf", "s_outer_A-1", o.vadf_s_outer);
   o.batch = c.count("run", "batch", o.batch);

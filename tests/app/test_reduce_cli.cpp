@@ -203,6 +203,11 @@ TEST(ReduceCli, BadConfigurationsNameTheKeyAndLeaveNoOutput) {
   r = run({"reduce", "--input", in, "-o", out});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("chain.composition"), std::string::npos) << r.err;
+  // a negative disc radius for the plural deconvolution is refused, not replaced by the calibration's
+  r = run({"reduce", "--input", in, "-o", out, "--set", "chain.composition=Si:1,O:2", "--set",
+           "chain.plural_deconvolution=true", "--set", "chain.plural_s_alpha_A-1=-0.02"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("chain.plural_s_alpha_A-1"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(out));
 }
 
