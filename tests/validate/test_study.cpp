@@ -249,6 +249,8 @@ TEST(Study, PluralDeconvolutionRaisesTheSingleScatteringAmplitude) {
   H5Reader h((out / ("region_" + p1[0].name + ".h5")).string());
   const double x = h.attribute_double("/region", "plural_events");
   EXPECT_TRUE(x > 0.1 && x < 3) << x;
+  EXPECT_EQ(p1[0].plural_events, x);  // carried into the study's numbers (and the report's paragraph)
+  EXPECT_EQ(p0[0].plural_events, -1.0);
   fs::remove_all(out);
 }
 

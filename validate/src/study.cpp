@@ -178,6 +178,7 @@ struct RegionProfile {
   std::vector<double> r, G, G_sigma;
   std::vector<double> s, I, I_sigma;  ///< the summed profile the chain reduced, and its counting σ
   std::vector<double> phi, phi_sigma;  ///< its corrected φ(s) and the counting σ of φ (empty if not written)
+  double plural_events = -1;           ///< the chain's plural deconvolution: events per electron (−1: off)
 };
 
 /// Amplitude of a measured φ(s) relative to the kinematic φ of `ref` over [s_lo, ref's s_max] (finite points
@@ -219,6 +220,7 @@ RegionProfile reduce_region(const std::string& scan_file, const std::string& out
   if (h.exists("/region/I_sigma")) p.I_sigma = h.read("/region/I_sigma");
   p.phi = h.read("/region/phi");
   if (h.exists("/region/phi_sigma")) p.phi_sigma = h.read("/region/phi_sigma");
+  if (chain.plural_deconvolution) p.plural_events = h.attribute_double("/region", "plural_events");
   return p;
 }
 
@@ -1026,6 +1028,7 @@ StudyResult run_study(const StudyConfig& config) {
           ph.phi = rp.phi;
           ph.phi_sigma = rp.phi_sigma;
           ph.phi_amplitude = phi_amplitude_vs_kinematic(refs[p], ph.s, ph.phi, rc.s_min);
+          ph.plural_events = rp.plural_events;
           const std::vector<double> gx = interpolate_linear(refs[p].xray.r, refs[p].xray.G, ph.r);
           const std::vector<double> ge = interpolate_linear(refs[p].electron.r, refs[p].electron.G, ph.r);
           ph.peaks_vs_xray = compare_peak_positions(ph.r, ph.G, gx);

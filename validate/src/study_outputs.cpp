@@ -188,7 +188,12 @@ void add_study_sections(ReportWriter& w, const StudyReportInputs& in) {
               cfg.detector.layout + " at " + fmt(cfg.detector.ds, 3) + " Å⁻¹/pixel, " + dose_label(doses[0]) + "; reduced with " +
               std::to_string(cfg.bin) + " × " + std::to_string(cfg.bin) +
               " binning and the 003 chain (Mu 2013 polynomial, exp damping b = " + fmt(cfg.chain.damping.b, 3) +
-              " per pixel, " + fmt(cfg.region_damping_b, 3) + " for area averages); PCA → ICA on G(r) over " +
+              " per pixel, " + fmt(cfg.region_damping_b, 3) + " for area averages" +
+              (cfg.chain.plural_deconvolution
+                   ? std::string("; NOT 003: plural scattering removed first by Fourier-log deconvolution, disc radius ") +
+                         fmt(cfg.chain.plural.s_alpha, 3) + " Å⁻¹, docs/reduction.md"
+                   : std::string()) +
+              "); PCA → ICA on G(r) over " +
               fmt(cfg.decompose_window.lo, 3) + "–" + fmt(cfg.decompose_window.hi, 3) + " Å over " +
               (cfg.particle_mask == ParticleMaskSource::Truth
                    ? std::string("the particle's binned pixels by the ground truth (thicker than ") +
@@ -205,9 +210,16 @@ void add_study_sections(ReportWriter& w, const StudyReportInputs& in) {
   for (const PhaseReference& ref : refs) add_reference_section(w, ref);
   for (const PhaseStudy& ph : d0.phases)
     if (!ph.r.empty())
+    {
       add_epdf_comparison(w, "area-averaged " + ph.name + " (" + std::to_string(ph.positions) + " positions)", ph.r, ph.G,
                           ph.reference, {{1.5, 10.0}, {1.5, 5.0}, {5.0, 10.0}}, {1.0, 2.3}, ph.peak_sigma_A,
                           MeasuredPhi{ph.s, ph.phi, ph.phi_sigma, cfg.chain.s_min});
+      if (ph.plural_events >= 0)
+        w.paragraph("Plural scattering removed before the fit (Fourier-log deconvolution, docs/reduction.md): " +
+                    fmt(ph.plural_events, 3) + " scattering events per electron (the unscattered disc holds " +
+                    fmt(100 * std::exp(-ph.plural_events), 3) + " % of the counts); φ and G above are of the "
+                    "single-event profile.");
+    }
   for (const DatasetStudy& ds : res.datasets) {
     w.section("Unmixing, " + ds.label);
     w.paragraph(std::to_string(ds.pixels_decomposed) + " binned pixels of " + fmt(ds.binned_step_A / 10, 3) +

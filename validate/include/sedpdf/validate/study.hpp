@@ -169,6 +169,7 @@ struct PhaseStudy {
   std::vector<double> r, G, G_sigma;     ///< area-averaged ePDF (Å, Å⁻²)
   std::vector<double> s, phi, phi_sigma; ///< its corrected φ(s) and counting σ (Å⁻¹; σ empty without variance)
   double phi_amplitude = 0;              ///< φ on the kinematic φ over s_min–s_max (as ThicknessBand::phi_amplitude)
+  double plural_events = -1;             ///< x of the plural deconvolution (events per electron); −1 when off
   PeakComparison peaks_vs_xray;          ///< vs the X-ray PDF (I15-1 resolution)
   PeakComparison peaks_vs_xray_matched;  ///< vs the X-ray PDF at the ePDF's resolution (weights only differ)
   PeakComparison peaks_vs_kinematic;     ///< vs the kinematic ePDF
