@@ -1,7 +1,7 @@
 // Fast statistical forward model (see sedpdf/simulate/fast_model.hpp and docs/forward_models.md).
 #include "sedpdf/simulate/fast_model.hpp"
 
-#include "bessel_internal.hpp"
+#include "sedpdf/simulate/bessel.hpp"
 
 #include <omp.h>
 
@@ -62,7 +62,7 @@ std::vector<double> hankel_transform(const std::vector<double>& f, double h, con
     for (size_t k = 1; k < n; ++k) {
       const double s = static_cast<double>(k) * h;
       const double w = (k + 1 == n) ? 0.5 : 1.0;
-      acc += w * f[k] * s * detail::bessel_j0(2 * kPi * q[j] * s);
+      acc += w * f[k] * s * bessel_j0(2 * kPi * q[j] * s);
     }
     // Euler–Maclaurin end correction at s = 0 (the integrand f·s·J₀ has slope f(0) there).
     out[j] = 2 * kPi * h * acc + kPi * h * h * f[0] / 6;
@@ -251,7 +251,7 @@ FastModel::FastModel(std::vector<FastMaterial> materials, const FastModelParams&
   window_.resize(nq);
   for (size_t j = 0; j < nq; ++j) {
     const double x = 2 * kPi * q_[j] * s_alpha_;
-    const double d = j == 0 ? 1.0 : 2 * detail::bessel_j1(x) / x;
+    const double d = j == 0 ? 1.0 : 2 * bessel_j1(x) / x;
     disc_[j] = d;
     window_[j] = std::exp(-std::log(1e6) * std::pow(q_[j] / q_max, 8));
   }
@@ -262,7 +262,7 @@ FastModel::FastModel(std::vector<FastMaterial> materials, const FastModelParams&
     const double r = edges_[static_cast<size_t>(b)];
     for (size_t j = 1; j < nq; ++j) {
       const double w = (j + 1 == nq) ? 0.5 : 1.0;
-      c_matrix_[static_cast<size_t>(b) * nq + j] = w * dq * 2 * kPi * r * detail::bessel_j1(2 * kPi * q_[j] * r);
+      c_matrix_[static_cast<size_t>(b) * nq + j] = w * dq * 2 * kPi * r * bessel_j1(2 * kPi * q_[j] * r);
     }
   }
   // MIP rings: nodes s_r = r·w (w = a quarter annulus) up to 2 Å⁻¹ (or the detector), J₀(2π q_j s_r).
@@ -274,7 +274,7 @@ FastModel::FastModel(std::vector<FastMaterial> materials, const FastModelParams&
     for (long r = 0; r < static_cast<long>(n_rings_); ++r) {
       const double sr = static_cast<double>(r) * ring_w_;
       for (size_t j = 0; j < nq; ++j)
-        ring_j0_[static_cast<size_t>(r) * nq + j] = detail::bessel_j0(2 * kPi * q_[j] * sr);
+        ring_j0_[static_cast<size_t>(r) * nq + j] = bessel_j0(2 * kPi * q_[j] * sr);
     }
   }
   // p̂ per material (resolved up to q = 1/(4h); beyond, p̂ = 0: the singly scattered distribution has no
@@ -299,7 +299,7 @@ FastModel::FastModel(std::vector<FastMaterial> materials, const FastModelParams&
     if (q_[j] > q_res) continue;
     std::vector<double> acc(nm, 0.0), accp(nm, 0.0);
     for (size_t k = 1; k < s.size(); ++k) {
-      const double w = (k + 1 == s.size() ? 0.5 : 1.0) * s[k] * detail::bessel_j0(2 * kPi * q_[j] * s[k]);
+      const double w = (k + 1 == s.size() ? 0.5 : 1.0) * s[k] * bessel_j0(2 * kPi * q_[j] * s[k]);
       for (size_t m = 0; m < nm; ++m) {
         acc[m] += w * pnorm[m][k];
         accp[m] += w * ppair[m][k];
@@ -338,7 +338,7 @@ FastModel::FastModel(std::vector<FastMaterial> materials, const FastModelParams&
       for (long jl = 0; jl < static_cast<long>(nq); ++jl) {
         const size_t j = static_cast<size_t>(jl);
         double tail = 0;
-        for (size_t k = 0; k < ts.size(); ++k) tail += tw[k] * detail::bessel_j0(2 * kPi * q_[j] * ts[k]);
+        for (size_t k = 0; k < ts.size(); ++k) tail += tw[k] * bessel_j0(2 * kPi * q_[j] * ts[k]);
         const double core = ev.lorentz_per_A > 0 ? ev.lorentz_per_A * plasmon_kernel_hankel(q_[j], ev.s_E, ev.s_x) : 0.0;
         kh[j] = (core + tail) / rate;
       }

@@ -8,7 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "bessel_internal.hpp"
+#include "sedpdf/simulate/bessel.hpp"
 #include "coefficient_table.hpp"
 #include "fft_internal.hpp"
 #include "sedpdf/simulate/scattering_factors.hpp"
@@ -183,7 +183,7 @@ double plasmon_kernel_hankel(double q, double s_E, double s_c) {
   const size_t n = std::max<size_t>(400, static_cast<size_t>(50 * q * s_c));
   auto f = [&](double u) {
     const double s = std::sqrt(std::max(0.0, std::exp(u) - s_E * s_E));
-    return detail::bessel_j0(2 * kPi * q * s);
+    return bessel_j0(2 * kPi * q * s);
   };
   return simpson(f, u0, u1, n) / (u1 - u0);
 }

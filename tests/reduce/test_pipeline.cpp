@@ -77,17 +77,23 @@ Direct direct(const std::vector<double>& frame, const ScanSpec& sp, const Reduct
   return {prof.s, prof.mean, rp.G, rp.fit.N, rp.fit.C, ring / total, rp.phi_sigma};
 }
 
-std::vector<double> bin_sum(const ScanSpec& sp, const std::vector<double>& base, size_t by, size_t bx, size_t n,
-                            size_t& count) {
+// Hand sum of the counts over scan rows y0 … y0 + ny − 1 and columns x0 … x0 + nx − 1 (clipped to the scan).
+std::vector<double> rect_sum(const ScanSpec& sp, const std::vector<double>& base, size_t y0, size_t x0, size_t ny,
+                             size_t nx, size_t& count) {
   std::vector<double> f(base.size(), 0.0);
   count = 0;
-  for (size_t iy = by * n; iy < std::min(sp.scan_ny, (by + 1) * n); ++iy)
-    for (size_t ix = bx * n; ix < std::min(sp.scan_nx, (bx + 1) * n); ++ix) {
+  for (size_t iy = y0; iy < std::min(sp.scan_ny, y0 + ny); ++iy)
+    for (size_t ix = x0; ix < std::min(sp.scan_nx, x0 + nx); ++ix) {
       const auto c = counts_at(sp, base, iy, ix);
       for (size_t k = 0; k < f.size(); ++k) f[k] += c[k];
       ++count;
     }
   return f;
+}
+
+std::vector<double> bin_sum(const ScanSpec& sp, const std::vector<double>& base, size_t by, size_t bx, size_t n,
+                            size_t& count) {
+  return rect_sum(sp, base, by * n, bx * n, n, n, count);
 }
 
 double rel_diff(const std::vector<double>& a, const std::vector<double>& b) {
@@ -196,13 +202,9 @@ TEST(Pipeline, RegionModeReducesTheSumOfTheRegion) {
   o.region.nx = 2;
   const ReduceSummary sum = reduce_4d(o);
   EXPECT_EQ(sum.patterns_read, 6u);
-  const std::vector<double> base = base_pattern(sp);
-  std::vector<double> f(base.size(), 0.0);
-  for (size_t iy = 1; iy < 4; ++iy)
-    for (size_t ix = 2; ix < 4; ++ix) {
-      const auto c = counts_at(sp, base, iy, ix);
-      for (size_t k = 0; k < f.size(); ++k) f[k] += c[k];
-    }
+  size_t count = 0;
+  const std::vector<double> f = rect_sum(sp, base_pattern(sp), 1, 2, 3, 2, count);
+  ASSERT_EQ(count, 6u);
   const Direct d = direct(f, sp, o.chain, o.vadf_s_inner, o.vadf_s_outer);
   H5Reader h(out);
   EXPECT_LT(rel_diff(h.read("/region/I"), d.I), 1e-12);
@@ -248,13 +250,8 @@ TEST(Pipeline, PluralDeconvolutionUsesTheCalibratedDisc) {
   o.region.nx = 2;
   o.chain.plural_deconvolution = true;  // s_alpha 0: from the calibration
   reduce_4d(o);
-  const std::vector<double> base = base_pattern(sp);
-  std::vector<double> f(base.size(), 0.0);
-  for (size_t iy = 0; iy < 2; ++iy)
-    for (size_t ix = 0; ix < 2; ++ix) {
-      const auto c = counts_at(sp, base, iy, ix);
-      for (size_t k = 0; k < f.size(); ++k) f[k] += c[k];
-    }
+  size_t count = 0;
+  const std::vector<double> f = rect_sum(sp, base_pattern(sp), 0, 0, 2, 2, count);
   ReductionParams p = o.chain;
   p.plural.s_alpha = 0.6e-3 / electron_wavelength(200e3);
   const Direct d = direct(f, sp, p, o.vadf_s_inner, o.vadf_s_outer);

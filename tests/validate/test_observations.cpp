@@ -37,6 +37,20 @@ Curve curve(const std::vector<double>& x, const std::vector<Bump>& b, double sig
   return c;
 }
 
+TEST(Observations, FinitePartKeepsMeasuredSamplesInTheWindow) {
+  const double nan = std::nan("");
+  const Curve c{{0.1, 0.2, 0.3, 0.4, 0.5}, {nan, 1.0, 2.0, nan, 4.0}, {0.1, 0.2, nan, 0.4, 0.5}};
+  const Curve all = finite_part(c);
+  EXPECT_EQ(all.x, (std::vector<double>{0.2, 0.3, 0.5}));
+  EXPECT_EQ(all.y, (std::vector<double>{1.0, 2.0, 4.0}));
+  ASSERT_EQ(all.sigma.size(), 3u);
+  EXPECT_TRUE(std::isnan(all.sigma[1]));  // σ copied as given
+  const Curve w = finite_part(Curve{c.x, c.y, {}}, {0.25, 0.5});
+  EXPECT_EQ(w.x, (std::vector<double>{0.3, 0.5}));
+  EXPECT_TRUE(w.sigma.empty());
+  EXPECT_THROW(finite_part(Curve{c.x, {1.0}, {}}), std::invalid_argument);
+}
+
 TEST(Observations, GaussianSmoothingWidensAGaussianAnalytically) {
   // A Gaussian of σ0 convolved with a normalised Gaussian of σ: σ_tot = √(σ0² + σ²), area kept.
   const std::vector<double> x = grid(0, 2, 0.002);

@@ -183,6 +183,20 @@ ObservationCheck intensity_reduced(const std::string& phase, const std::string& 
 
 }  // namespace
 
+Curve finite_part(const Curve& c, Window w) {
+  if (c.y.size() != c.x.size() || (!c.sigma.empty() && c.sigma.size() != c.x.size()))
+    throw std::invalid_argument("curve: x, y and sigma differ in length (" + std::to_string(c.x.size()) + ", " +
+                                std::to_string(c.y.size()) + ", " + std::to_string(c.sigma.size()) + ")");
+  Curve out;
+  for (std::size_t i = 0; i < c.x.size(); ++i)
+    if (std::isfinite(c.y[i]) && c.x[i] >= w.lo && c.x[i] <= w.hi) {
+      out.x.push_back(c.x[i]);
+      out.y.push_back(c.y[i]);
+      if (!c.sigma.empty()) out.sigma.push_back(c.sigma[i]);
+    }
+  return out;
+}
+
 Curve gaussian_smoothed(const Curve& c, double sigma_x) {
   check_curve(c, "smoothing");
   if (!(sigma_x >= 0)) throw std::invalid_argument("smoothing: kernel sigma " + std::to_string(sigma_x) + " must be >= 0");
@@ -228,19 +242,14 @@ FeatureReading read_feature(const Curve& c, double target, double tol, double n_
   FeatureReading best;
   // Only finite samples (a curve may be NaN where it was not measured, e.g. below the direct-beam cut-off); the
   // whole curve, so that prominences are topographic (a broad peak is not cut by a search window).
-  std::vector<double> x, y, s;
-  for (std::size_t i = 0; i < c.x.size(); ++i)
-    if (std::isfinite(c.y[i])) {
-      x.push_back(c.x[i]);
-      y.push_back(c.y[i]);
-      s.push_back(c.sigma.empty() || !std::isfinite(c.sigma[i]) ? 0.0 : c.sigma[i]);
-    }
-  if (x.size() < 3) return best;
-  const std::vector<PeakInfo> peaks = find_peaks(x, y, PeakOptions{});
+  const Curve f = finite_part(c);
+  if (f.x.size() < 3) return best;
+  const std::vector<PeakInfo> peaks = find_peaks(f.x, f.y, PeakOptions{});
+  const auto noise = [&](std::size_t i) { return f.sigma.empty() || !std::isfinite(f.sigma[i]) ? 0.0 : f.sigma[i]; };
   double best_d = 1e300;
   for (const PeakInfo& p : peaks) {
     const double d = std::fabs(p.position - target);
-    if (d > tol || p.prominence < n_sigma * s[p.index]) continue;
+    if (d > tol || p.prominence < n_sigma * noise(p.index)) continue;
     if (d < best_d) {
       best_d = d;
       best.found = true;
@@ -250,7 +259,7 @@ FeatureReading read_feature(const Curve& c, double target, double tol, double n_
       // FWHM above 0 over the whole curve, NaN samples included as gaps.
       best.fwhm = 0;
       if (p.height > 0) {
-        const auto it = std::lower_bound(c.x.begin(), c.x.end(), x[p.index]);
+        const auto it = std::lower_bound(c.x.begin(), c.x.end(), f.x[p.index]);
         const std::size_t idx = static_cast<std::size_t>(it - c.x.begin());
         best.fwhm = half_maximum_width(c.x, c.y, idx, p.height, 0.0, 0, c.x.size() - 1);
       }

@@ -179,14 +179,8 @@ EpdfComparisonNumbers add_epdf_comparison(ReportWriter& w, const std::string& na
   if (!phi.s.empty()) {
     // The measured φ(s) against the references' φ(s) on its own grid, up to the chain's s_max (003 Fig. 2a–b).
     const double s_hi = ref.electron.s_max;
-    std::vector<double> s, y, sg;
-    for (std::size_t i = 0; i < phi.s.size(); ++i) {
-      const bool ok = std::isfinite(phi.phi[i]) && (phi.sigma.empty() || std::isfinite(phi.sigma[i]));
-      if (!ok || phi.s[i] > s_hi || phi.s[i] < phi.s_lo) continue;
-      s.push_back(phi.s[i]);
-      y.push_back(phi.phi[i]);
-      if (!phi.sigma.empty()) sg.push_back(phi.sigma[i]);
-    }
+    const Curve measured = finite_part(Curve{phi.s, phi.phi, phi.sigma}, {phi.s_lo, s_hi});
+    const std::vector<double>&s = measured.x, &y = measured.y, &sg = measured.sigma;
     if (s.size() < 2)
       throw std::invalid_argument("ePDF comparison '" + name + "': fewer than 2 finite phi(s) points in " + fmt(phi.s_lo, "%.3g") +
                                   "-" + fmt(s_hi, "%.3g") + " 1/A");
@@ -200,7 +194,7 @@ EpdfComparisonNumbers add_epdf_comparison(ReportWriter& w, const std::string& na
       double chi = 0;
       std::size_t m = 0;
       for (std::size_t i = 0; i < s.size() && !sg.empty(); ++i)
-        if (s[i] >= sw[k].lo && s[i] <= sw[k].hi && sg[i] > 0) {
+        if (s[i] >= sw[k].lo && s[i] <= sw[k].hi && sg[i] > 0) {  // NaN σ: not counted
           const double d = (y[i] - a * ke[i]) / sg[i];
           chi += d * d;
           ++m;

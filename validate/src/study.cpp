@@ -185,15 +185,10 @@ struct RegionProfile {
 /// only); NaN when fewer than two points or a zero reference remain.
 double phi_amplitude_vs_kinematic(const PhaseReference& ref, const std::vector<double>& s, const std::vector<double>& phi,
                                   double s_lo) {
-  std::vector<double> x, y;
-  for (std::size_t i = 0; i < s.size() && i < phi.size(); ++i)
-    if (std::isfinite(phi[i]) && s[i] >= s_lo && s[i] <= ref.electron.s_max) {
-      x.push_back(s[i]);
-      y.push_back(phi[i]);
-    }
-  if (x.size() < 2 || ref.electron.scattering.s.size() < 2) return kNaN;
   try {
-    return amplitude_ratio(x, y, interpolate_linear(ref.electron.scattering.s, ref.electron.scattering.phi, x));
+    const Curve m = finite_part(Curve{s, phi, {}}, {s_lo, ref.electron.s_max});
+    if (m.x.size() < 2 || ref.electron.scattering.s.size() < 2) return kNaN;
+    return amplitude_ratio(m.x, m.y, interpolate_linear(ref.electron.scattering.s, ref.electron.scattering.phi, m.x));
   } catch (const std::invalid_argument&) {
     return kNaN;
   }

@@ -367,21 +367,15 @@ void add_study_sections(ReportWriter& w, const StudyReportInputs& in) {
         kp.push_back(kin.scattering.phi[i]);
       }
     auto phi_of = [&](const std::vector<double>& phi) {
-      std::vector<double> x, y;
-      for (std::size_t i = 0; i < ph.s.size() && i < phi.size(); ++i)
-        if (std::isfinite(phi[i]) && ph.s[i] >= cfg.chain.s_min && ph.s[i] <= kin.s_max) {
-          x.push_back(ph.s[i]);
-          y.push_back(phi[i]);
-        }
-      return std::make_pair(x, y);
+      return phi.size() == ph.s.size() ? finite_part(Curve{ph.s, phi, {}}, {cfg.chain.s_min, kin.s_max}) : Curve{};
     };
     bool with_phi = !ks.empty();
-    for (const ThicknessBand& b : ph.bands) with_phi = with_phi && phi_of(b.phi).first.size() >= 2;
+    for (const ThicknessBand& b : ph.bands) with_phi = with_phi && phi_of(b.phi).x.size() >= 2;
     for (const ThicknessBand& b : ph.bands) {
       series.push_back({fmt(b.thickness_mean_A / 10, 3) + " nm", ph.r, b.G, 0});
       if (with_phi) {
-        const auto xy = phi_of(b.phi);
-        series.push_back({fmt(b.thickness_mean_A / 10, 3) + " nm", xy.first, xy.second, 1});
+        const Curve c = phi_of(b.phi);
+        series.push_back({fmt(b.thickness_mean_A / 10, 3) + " nm", c.x, c.y, 1});
       }
       rows.push_back({b.thickness_lo_A / 10, b.thickness_hi_A / 10, b.thickness_mean_A / 10, static_cast<double>(b.positions),
                       b.first_peak_position, b.first_peak_height, b.phi_amplitude, static_cast<double>(b.pixels),

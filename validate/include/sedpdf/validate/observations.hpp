@@ -25,6 +25,11 @@ struct Curve {
   std::vector<double> x, y, sigma;
 };
 
+/// The samples of a curve with finite y inside the window (σ copied as given, empty if the curve has none): what
+/// is measured of a φ(s) that is NaN below the direct-beam cut-off or beyond the detector. Throws
+/// std::invalid_argument for mismatched sizes.
+Curve finite_part(const Curve& c, Window w = {});
+
 /// Gaussian smoothing (kernel σ in units of x) of a curve on a uniform grid, the kernel renormalised where it
 /// is cut by the ends; σ propagated for independent errors (σ_out² = Σ w_k² σ_k²). sigma_x = 0 returns the
 /// curve. Throws std::invalid_argument for mismatched sizes, a non-uniform or too short grid, or σ < 0.

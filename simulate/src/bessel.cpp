@@ -1,4 +1,4 @@
-#include "bessel_internal.hpp"
+#include "sedpdf/simulate/bessel.hpp"
 
 #include <cmath>
 
