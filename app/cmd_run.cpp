@@ -92,7 +92,7 @@ void run_run(const RunArgs& a, std::ostream& out) {
       << "/\n"
       << std::flush;
   const StudyResult r = run_study(cfg);
-  out << "acceptance (issue 8):\n" << r.summary;
+  out << r.summary;
   out << "wrote " << r.report_html << (r.figures_drawn ? "" : " (figures not drawn: " + r.figure_note + ")") << " in "
       << std::fixed << std::setprecision(1) << r.seconds_total << " s\n"
       << std::defaultfloat;

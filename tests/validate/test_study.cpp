@@ -200,6 +200,21 @@ TEST(Study, TinyScenarioEndToEnd) {
   EXPECT_TRUE(fs::exists(out / "reduced.h5"));
   EXPECT_TRUE(fs::exists(out / "decomposition.h5"));
   EXPECT_TRUE(fs::exists(out / "tables" / "acceptance.csv"));
+  // The answers in words follow the verdict (answers.hpp): 3 per phase with bands, PCA, ICA, maps.
+  ASSERT_EQ(r.answers.size(), 9u);
+  for (const StudyAnswer& a : r.answers) std::printf("[study] %s %s\n", a.question.c_str(), a.answer.c_str());
+  for (const StudyAnswer& a : r.answers)
+    if (a.question == "Did ICA recover the phases' ePDFs?") {
+      EXPECT_EQ(a.positive, d.verdict.spectra_ok);
+      // the data hold both phases here (ceilings >= 0.9 asserted above), so a failure is ICA's
+      if (!a.positive) {
+        EXPECT_EQ(a.answer.find("the data do not hold"), std::string::npos) << a.answer;
+      }
+    } else if (a.question == "Are the phase maps right?") {
+      EXPECT_EQ(a.positive, d.verdict.maps_ok);
+    }
+  EXPECT_TRUE(fs::exists(out / "tables" / "answers.csv"));
+  EXPECT_NE(r.summary.find("what this run says"), std::string::npos);
   EXPECT_FALSE(fs::exists(out.string() + ".work"));
   fs::remove_all(out);
 }

@@ -1090,6 +1090,7 @@ StudyResult run_study(const StudyConfig& config) {
   std::vector<std::string> phase_names;
   for (std::size_t p = 0; p < np; ++p) phase_names.push_back(sp.phase_name(p));
   res.checks = acceptance_checks(d0, phase_names);
+  res.answers = study_answers(d0, phase_names, cfg.criteria);
   res.observations = check_003_observations(observation_inputs(d0));
   // ---- report ----
   t0 = Clock::now();
@@ -1125,6 +1126,9 @@ StudyResult run_study(const StudyConfig& config) {
   }
 
   std::ostringstream sum;
+  sum << "what this run says (report: first table; evidence there):\n";
+  for (const StudyAnswer& a : res.answers) sum << "  " << a.question << " " << a.answer << "\n";
+  sum << "acceptance (issue 8):\n";
   for (const auto& c : res.checks) sum << "  [" << (c.pass ? "pass" : "FAIL") << "] " << c.item << ": " << c.measured << "\n";
   if (!res.observations.empty()) sum << observations_summary(res.observations);
   res.summary = sum.str();

@@ -201,6 +201,14 @@ void add_study_sections(ReportWriter& w, const StudyReportInputs& in) {
                    : std::string("the binned pixels above a VADF threshold (data only)")) +
               "; pixels thinner than " + fmt(cfg.min_thickness_A / 10, 3) +
               " nm (ground truth) are not scored. Definitions and criteria: docs/study.md.");
+  if (!res.answers.empty()) {
+    std::vector<std::vector<std::string>> rows;
+    for (const StudyAnswer& a : res.answers) rows.push_back({a.question, a.answer, a.evidence});
+    w.table("answers",
+            "What this run says: the questions a user brings, answered from this run's numbers (rules in "
+            "validate/answers.hpp; the acceptance items of issue 8 follow)",
+            {"question", "answer", "evidence"}, rows);
+  }
   {
     std::vector<std::vector<std::string>> rows;
     for (const auto& c : res.checks) rows.push_back({c.item, c.measured, c.pass ? "pass" : "FAIL"});

@@ -26,6 +26,7 @@
 #include "sedpdf/simulate/probe.hpp"
 #include "sedpdf/simulate/scan.hpp"
 #include "sedpdf/structures/specimen.hpp"
+#include "sedpdf/validate/answers.hpp"
 #include "sedpdf/validate/ica_limit.hpp"
 #include "sedpdf/validate/maps.hpp"
 #include "sedpdf/validate/observations.hpp"
@@ -295,6 +296,8 @@ struct StudyResult {
     bool pass = false;
   };
   std::vector<Check> checks;
+  /// The user's questions answered in words from the first dataset's numbers (answers.hpp): the report's first table.
+  std::vector<StudyAnswer> answers;
   /// What 003 reports seeing in its measured data, checked on the phase models and on this simulation
   /// (observations.hpp; phases of 003's two materials only). Not acceptance items.
   std::vector<ObservationCheck> observations;
