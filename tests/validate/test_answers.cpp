@@ -124,10 +124,20 @@ TEST(Answers, XrayComparisonSaysWhetherPerfectElectronDataWouldPass) {
   EXPECT_EQ(a.answer, "in the first shell; not in every peak to 8 Å — nor would perfect electron data");
   EXPECT_NE(a.evidence.find("First shell +0.039 Å"), std::string::npos) << a.evidence;
   EXPECT_NE(a.evidence.find("first shell +0.065 Å, peaks 5/6"), std::string::npos) << a.evidence;
-  EXPECT_NE(a.evidence.find("weighting of the atom pairs"), std::string::npos);
+  EXPECT_NE(a.evidence.find("before any experiment"), std::string::npos);
+  EXPECT_EQ(a.evidence.find("s range and damping has"), std::string::npos);  // no matched-resolution comparison given
   const StudyAnswer& b = find(v, "B agree with the X-ray");
   EXPECT_EQ(b.answer, "in the peaks to 8 Å; not in the first shell — the experiment's doing: perfect electron data would agree");
-  EXPECT_EQ(b.evidence.find("weighting of the atom pairs"), std::string::npos);
+  EXPECT_EQ(b.evidence.find("before any experiment"), std::string::npos);
+  // At the ePDF's resolution: all X-ray peaks matched → the misses are resolution; some not → pair weighting.
+  d.phases[0].peaks_vs_xray_matched = peaks(5, 5, true);
+  EXPECT_NE(find(study_answers(d, kNames), "A agree with the X-ray").evidence.find("has 5 peaks to 8 Å, 5 matched: the unmatched "
+                                                                                   "X-ray peaks are finer than the ePDF's resolution"),
+            std::string::npos);
+  d.phases[0].peaks_vs_xray_matched = peaks(2, 5, true);
+  EXPECT_NE(find(study_answers(d, kNames), "A agree with the X-ray").evidence.find("2 matched: the others differ by the electron vs "
+                                                                                   "X-ray weighting"),
+            std::string::npos);
 }
 
 TEST(Answers, IcaFailureIsAttributedToTheDataOrToIca) {
@@ -194,12 +204,12 @@ TEST(Answers, ThicknessFromTheBands) {
   d.phases[1].bands = {band(40, 0.37, 0.6, 1.57, 0.4), band(90, 0.44, 0.7, 1.58, 0.45)};
   const std::vector<StudyAnswer> v = study_answers(d, kNames);
   const StudyAnswer& a = find(v, "thickness change the ePDF and the loadings of A");
-  EXPECT_EQ(a.answer, "yes: the loading falls where thick");
+  EXPECT_EQ(a.answer, "yes: the loading falls where thick (× 0.800)");
   EXPECT_NE(a.evidence.find("From 40 nm to 90 nm: mean loading 0.500 → 0.400 (× 0.800), φ(s) amplitude 0.900 → 0.700"),
             std::string::npos) << a.evidence;
   EXPECT_NE(a.evidence.find("Peak positions stay, heights fall"), std::string::npos);
   const StudyAnswer& b = find(v, "thickness change the ePDF and the loadings of B");
-  EXPECT_EQ(b.answer, "the loading does not fall");
+  EXPECT_EQ(b.answer, "the loading does not fall (× 1.189)");
   EXPECT_FALSE(b.positive);
   EXPECT_EQ(b.evidence.find("Peak positions stay"), std::string::npos);
 }

@@ -105,9 +105,16 @@ StudyAnswer xray_answer(const PhaseStudy& ph) {
   a.evidence = "First shell " + f3s(x.first_shell_offset) + " Å from the X-ray PDF's (limit ±0.05 Å), X-ray peaks to 8 Å " +
                "matched within 0.1 Å: " + count(x) + ". The noise-free kinematic ePDF itself: first shell " +
                f3s(k.first_shell_offset) + " Å, peaks " + count(k) + ".";
+  const PeakComparison& m = ph.peaks_vs_xray_matched;
+  if (!all_peaks(x) && !m.reference_peaks.empty()) {
+    a.evidence += " The X-ray PDF at the ePDF's s range and damping has " + std::to_string(m.reference_peaks.size()) +
+                  " peaks to 8 Å, " + std::to_string(m.n_matched) + " matched: ";
+    a.evidence += all_peaks(m) ? "the unmatched X-ray peaks are finer than the ePDF's resolution."
+                               : "the others differ by the electron vs X-ray weighting of the atom pairs.";
+  }
   if (!ok && !kin_ok)
-    a.evidence += " The difference is the electron vs X-ray weighting of the atom pairs and the ePDF's lower s_max, "
-                  "present before any experiment (pair by pair in the References section).";
+    a.evidence += " Perfect electron data miss them too: the causes are present before any experiment (the pair-by-pair "
+                  "differences in the References section).";
   return a;
 }
 
@@ -195,7 +202,8 @@ std::vector<StudyAnswer> study_answers(const DatasetStudy& d, const std::vector<
     const double lr = t1.mean_loading / t0.mean_loading;
     const double ar = t1.phi_amplitude / t0.phi_amplitude;
     a.positive = std::isfinite(lr) && lr < 0.95;
-    a.answer = a.positive ? "yes: the loading falls where thick" : (std::isfinite(lr) ? "the loading does not fall" : "not measured");
+    a.answer = a.positive ? "yes: the loading falls where thick (× " + f3(lr) + ")"
+                          : (std::isfinite(lr) ? "the loading does not fall (× " + f3(lr) + ")" : "not measured");
     a.evidence = "From " + nm(t0.thickness_mean_A) + " to " + nm(t1.thickness_mean_A) + ": mean loading " + f3(t0.mean_loading) +
                  " → " + f3(t1.mean_loading) + " (× " + f3(lr) + "), φ(s) amplitude " + f3(t0.phi_amplitude) + " → " +
                  f3(t1.phi_amplitude) + " (× " + f3(ar) + "), first peak at " + f3(t0.first_peak_position) + " → " +

@@ -72,7 +72,9 @@ std::vector<StudyResult::Check> acceptance_checks(const DatasetStudy& d0, const 
                           pc.first_shell_ok});
     checks.push_back({ph.name + ": peaks to 8 Å within ±0.1 Å of the X-ray PDF's",
                           std::to_string(pc.n_matched) + "/" + std::to_string(pc.reference_peaks.size()) +
-                              " matched, max |offset| " + fixed(pc.max_abs_offset, 3) + " Å (vs kinematic ePDF: " +
+                              " matched, max |offset| " + fixed(pc.max_abs_offset, 3) + " Å (vs X-ray at ePDF resolution: " +
+                              std::to_string(ph.peaks_vs_xray_matched.n_matched) + "/" +
+                              std::to_string(ph.peaks_vs_xray_matched.reference_peaks.size()) + "; vs kinematic ePDF: " +
                               std::to_string(ph.peaks_vs_kinematic.n_matched) + "/" +
                               std::to_string(ph.peaks_vs_kinematic.reference_peaks.size()) + ", max " +
                               fixed(ph.peaks_vs_kinematic.max_abs_offset, 3) + " Å; the noise-free kinematic ePDF itself vs X-ray: " +

@@ -11,7 +11,9 @@
 //  2. "Does it agree with the X-ray PDF (003's comparison)?" — first shell within ±0.05 Å and every X-ray peak to
 //     8 Å matched within ±0.1 Å: "yes"; else which of the two holds, and whether perfect electron data (the
 //     kinematic ePDF at the same resolution) would fail as well (then the difference is the electron vs X-ray pair
-//     weighting and the ePDF's s range, not the experiment) or would pass (then it is the experiment's doing).
+//     weighting and the ePDF's s range, not the experiment) or would pass (then it is the experiment's doing). When
+//     peaks are missed, the X-ray PDF at the ePDF's resolution splits the two causes: its peaks all matched → the
+//     misses are finer than the ePDF resolves; some not → they differ by pair weighting.
 //  3. "Did PCA find one component per phase?" — the automatic count against the number of phases.
 //  4. "Did ICA recover the phases' ePDFs?" — every matched component >= min_pearson: "yes". Otherwise the ceiling
 //     (the best any rotation of the same PCA span reaches) separates the two causes: ceiling below min_pearson →
