@@ -38,7 +38,7 @@ struct StudyArgs {
 int line_of(const toml::node* n) { return n ? static_cast<int>(n->source().begin.line) : 0; }
 
 std::vector<double> value_list(const std::string& file, const toml::table& t, const std::string& key,
-                               const std::string& where) {
+                               const std::string& where, bool zero_allowed = false) {
   const toml::node* n = t.get(key);
   if (!n) throw InputError(file, line_of(&t), where + "." + key, "missing (an array of numbers)");
   const toml::array* a = n->as_array();
@@ -46,7 +46,9 @@ std::vector<double> value_list(const std::string& file, const toml::table& t, co
   std::vector<double> out;
   for (const toml::node& e : *a) {
     auto v = e.value<double>();
-    if (!v || !(*v > 0)) throw InputError(file, line_of(n), where + "." + key, "values must be positive numbers");
+    if (!v || !(*v > 0 || (zero_allowed && *v == 0)))
+      throw InputError(file, line_of(n), where + "." + key,
+                       zero_allowed ? "values must be non-negative numbers" : "values must be positive numbers");
     out.push_back(*v);
   }
   return out;
@@ -182,11 +184,13 @@ SweepConfig load_sweep_config(const std::string& path) {
 
   // [base]
   const TomlSection b = section("base");
-  b.only({"dose_e_per_A2", "thickness_nm", "domain_probe_ratio", "phases"});
+  b.only({"dose_e_per_A2", "thickness_nm", "domain_probe_ratio", "phases", "blend_fraction"});
   c.base.dose = b.positive("dose_e_per_A2", 10);
   c.base.thickness_A = b.positive("thickness_nm", 50) * kNm;
   c.base.domain_ratio = b.positive("domain_probe_ratio", 5);
   c.base.n_phases = static_cast<int>(b.integer("phases", 2));
+  c.base.blend = b.number("blend_fraction", 0.0);
+  if (!(c.base.blend >= 0 && c.base.blend < 1)) b.fail("blend_fraction", "must be in [0, 1) (volume fraction)");
   if (c.base.n_phases < 2 || static_cast<std::size_t>(c.base.n_phases) > c.phases.size())
     b.fail("phases", "must be 2.." + std::to_string(c.phases.size()) + " (the [[phase]] tables defined)");
 
@@ -209,14 +213,18 @@ SweepConfig load_sweep_config(const std::string& path) {
       t.fail("y", err.what());
     }
     if (m.x == m.y) t.fail("y", "x and y must be different axes");
-    m.xs = value_list(path, *e.as_table(), "x_values", "map");
-    m.ys = value_list(path, *e.as_table(), "y_values", "map");
-    for (SweepAxis a : {m.x, m.y})
+    m.xs = value_list(path, *e.as_table(), "x_values", "map", m.x == SweepAxis::Blend);
+    m.ys = value_list(path, *e.as_table(), "y_values", "map", m.y == SweepAxis::Blend);
+    for (SweepAxis a : {m.x, m.y}) {
+      if (a == SweepAxis::Blend)
+        for (double v : (a == m.x ? m.xs : m.ys))
+          if (!(v >= 0 && v < 1)) t.fail(a == m.x ? "x_values" : "y_values", "blend fractions must be in [0, 1)");
       if (a == SweepAxis::PhaseCount)
         for (double v : (a == m.x ? m.xs : m.ys))
           if (v != std::floor(v) || v < 2 || v > static_cast<double>(c.phases.size()))
             t.fail(a == m.x ? "x_values" : "y_values",
                    "phase counts must be integers 2.." + std::to_string(c.phases.size()));
+    }
     c.maps.push_back(std::move(m));
   }
   // [criteria]
@@ -269,7 +277,8 @@ void register_study(CLI::App& app, std::ostream& out) {
   auto args = std::make_shared<StudyArgs>();
   auto* st = app.add_subcommand(
       "study",
-      "Unmixing limits: PCA → ICA success vs dose (e⁻/Å²), thickness, domain size / probe size and number of phases, "
+      "Unmixing limits: PCA → ICA success vs dose (e⁻/Å²), thickness, domain size / probe size, number of phases and "
+      "PDF similarity (blend fraction), "
       "with the fast model's profile-only mode; tables and phase diagrams in report.html. Keys: docs/study.md, "
       "examples/sweep_unmixing.toml");
   st->add_option("config", args->config, "sweep TOML file")->required();

@@ -153,6 +153,19 @@ TotalScattering total_scattering(const PartialPdfs& p, const ScatteringFactors& 
   return t;
 }
 
+void ramp_below_s_min(const std::vector<double>& s, double s_min, std::vector<double>& phi) {
+  if (!(s_min > 0)) return;
+  if (phi.size() != s.size()) throw std::invalid_argument("ramp_below_s_min: " + std::to_string(phi.size()) + " values for " +
+                                                          std::to_string(s.size()) + " s nodes");
+  // 003 step 6: φ below s_min replaced by the line from φ(0) = 0 to φ(s_min) (linear interpolation).
+  size_t hi = 1;
+  while (hi < s.size() && s[hi] < s_min) ++hi;
+  if (hi >= s.size()) throw std::invalid_argument("ramp_below_s_min: s_min " + format_number(s_min) + " beyond the grid's end");
+  const double t = (s_min - s[hi - 1]) / (s[hi] - s[hi - 1]);
+  const double at_min = phi[hi - 1] + t * (phi[hi] - phi[hi - 1]);
+  for (size_t i = 0; i < s.size() && s[i] < s_min; ++i) phi[i] = at_min * s[i] / s_min;
+}
+
 PdfResult experimental_pdf(const PartialPdfs& p, const ScatteringFactors& sf, const PdfOptions& opt) {
   const auto bad = [](const std::string& what) { return std::invalid_argument("experimental_pdf: " + what); };
   if (!(opt.s_max > 0) || !std::isfinite(opt.s_max)) throw bad("s_max " + format_number(opt.s_max) + " must be positive");
@@ -183,16 +196,7 @@ PdfResult experimental_pdf(const PartialPdfs& p, const ScatteringFactors& sf, co
   phis.reserve(p.pairs.size() + 1);
   phis.push_back(out.scattering.phi);
   for (const auto& v : out.scattering.phi_pair) phis.push_back(v);
-  if (opt.s_min > 0) {
-    // 003 step 6: φ below s_min replaced by the line from φ(0) = 0 to φ(s_min) (linear interpolation).
-    size_t hi = 1;
-    while (hi < s.size() && s[hi] < opt.s_min) ++hi;
-    const double t = (opt.s_min - s[hi - 1]) / (s[hi] - s[hi - 1]);
-    for (auto& v : phis) {
-      const double at_min = v[hi - 1] + t * (v[hi] - v[hi - 1]);
-      for (size_t i = 0; i < s.size() && s[i] < opt.s_min; ++i) v[i] = at_min * s[i] / opt.s_min;
-    }
-  }
+  for (auto& v : phis) ramp_below_s_min(s, opt.s_min, v);
   auto g = sine_transform_s_to_r_batch(s, phis, out.r, opt.damping, opt.s_max);
   out.G = std::move(g[0]);
   out.G_pair.assign(std::make_move_iterator(g.begin() + 1), std::make_move_iterator(g.end()));

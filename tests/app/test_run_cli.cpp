@@ -239,6 +239,22 @@ TEST(StudyCli, BadSweepNamesKeyAndFile) {
   EXPECT_NE(r3.err.find("inelastic_join"), std::string::npos) << r3.err;
   EXPECT_NE(r3.err.find("smooth"), std::string::npos) << r3.err;
   EXPECT_FALSE(fs::exists(d / "out"));
+  // Blend fractions (PDF-similarity axis): 0 is allowed there (not on other axes), 1 and above are refused, in a
+  // map and in [base]; named with the key and the file, nothing written.
+  for (const auto& [tail, key] : std::vector<std::pair<std::string, std::string>>{
+           {"[[map]]\nx = \"dose_e_per_A2\"\nx_values = [10.0]\ny = \"blend_fraction\"\ny_values = [0.0, 1.0]\n", "map.y_values"},
+           {"[[map]]\nx = \"dose_e_per_A2\"\nx_values = [0.0, 10.0]\ny = \"blend_fraction\"\ny_values = [0.0, 0.5]\n", "map.x_values"},
+           {"[base]\nblend_fraction = 1.5\n[[map]]\nx = \"dose_e_per_A2\"\nx_values = [10.0]\ny = \"thickness_nm\"\ny_values = [20.0]\n",
+            "base.blend_fraction"}}) {
+    write_file(d / "sweep5.toml", "output_dir = \"" + (d / "out").string() + "\"\n"
+                            "[[phase]]\nname = \"a\"\nmodel = \"" + data + "/models/agZIF62_default.extxyz\"\n"
+                            "[[phase]]\nname = \"b\"\nmodel = \"" + data + "/models/phosphate_default.extxyz\"\n" + tail);
+    const CliRun r5 = run({"study", (d / "sweep5.toml").string()});
+    EXPECT_EQ(r5.code, 1);
+    EXPECT_NE(r5.err.find(key), std::string::npos) << r5.err;
+    EXPECT_NE(r5.err.find("sweep5.toml"), std::string::npos) << r5.err;
+    EXPECT_FALSE(fs::exists(d / "out"));
+  }
   // Damage keys: a damage parameter without a critical dose; a mass loss of 1.
   for (const auto& [extra, key] : std::vector<std::pair<std::string, std::string>>{
            {"pair_sigma_A = 0.3\n", "phase.pair_sigma_A"}, {"critical_dose_e_per_A2 = 30.0\nmass_loss = 1.0\n", "phase.mass_loss"}}) {

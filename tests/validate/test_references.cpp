@@ -147,3 +147,70 @@ TEST(References, MismatchedGridsAreRejected) {
   o.electron.r_max = 6;
   EXPECT_THROW(compute_phase_reference(s, "x", o), std::invalid_argument);
 }
+
+TEST(References, BlendPdfAddsTheIntensitiesPerAtom) {
+  // Two random packings of different elements (NaCl and Si) through the same electron options.
+  ReferenceOptions o = small_options();
+  o.xray_at_electron_resolution = false;
+  const PhaseReference a = compute_phase_reference(
+      test_fixtures::random_packing(22.0, {{"Cl", 120, 1.5}, {"Na", 120, 1.0}}, 42), "NaCl", o);
+  const PhaseReference b = compute_phase_reference(test_fixtures::random_packing(16.0, {{"Si", 150, 1.1}}, 4), "Si", o);
+  const double s_min = o.electron.s_min;
+  // The limits: all of a, all of b, and a phase blended with itself at any fraction.
+  const double scale = max_abs(a.electron.G);
+  for (const auto& [x, want] : {std::pair{1.0, &a.electron.G}, std::pair{0.0, &b.electron.G}}) {
+    const PdfResult m = blend_pdf(a.electron, b.electron, x, s_min);
+    ASSERT_EQ(m.G.size(), want->size());
+    for (std::size_t j = 0; j < m.G.size(); ++j) ASSERT_NEAR(m.G[j], (*want)[j], 1e-10 * scale) << "x = " << x;
+  }
+  const PdfResult self = blend_pdf(a.electron, a.electron, 0.3, s_min);
+  for (std::size_t j = 0; j < self.G.size(); ++j) ASSERT_NEAR(self.G[j], a.electron.G[j], 1e-10 * scale);
+  // The defining statement, checked on the blend's own fields: per atom, its intensity ⟨f²⟩ + ⟨f⟩²(S − 1) is
+  // x·I_a/N_a + (1 − x)·I_b/N_b of the two phases' own factors and S(s); its ⟨f⟩ the atom-weighted mean.
+  const double x = 0.35;
+  const PdfResult m = blend_pdf(a.electron, b.electron, x, s_min);
+  const TotalScattering &A = a.electron.scattering, &B = b.electron.scattering, &M = m.scattering;
+  for (std::size_t i = 0; i < M.s.size(); i += 37) {
+    const double Ia = A.f2_mean[i] + A.f_mean[i] * A.f_mean[i] * (A.S[i] - 1);
+    const double Ib = B.f2_mean[i] + B.f_mean[i] * B.f_mean[i] * (B.S[i] - 1);
+    const double Im = M.f2_mean[i] + M.f_mean[i] * M.f_mean[i] * (M.S[i] - 1);
+    ASSERT_NEAR(Im, x * Ia + (1 - x) * Ib, 1e-12 * (std::fabs(Ia) + std::fabs(Ib))) << "s = " << M.s[i];
+    ASSERT_NEAR(M.f_mean[i], x * A.f_mean[i] + (1 - x) * B.f_mean[i], 1e-14 * A.f_mean[i]);
+    if (M.s[i] > 0) {
+      ASSERT_NEAR(M.phi[i], M.s[i] * (M.S[i] - 1), 1e-12);
+    }
+  }
+  // G(r) is the transform of that φ with a's s_min ramp and damping: the same as experimental_pdf would give,
+  // checked by transforming the blend's φ here.
+  std::vector<double> phi = M.phi;
+  ramp_below_s_min(M.s, s_min, phi);
+  const std::vector<double> G = sine_transform_s_to_r(M.s, phi, m.r, m.damping, m.s_max);
+  for (std::size_t j = 0; j < G.size(); ++j) ASSERT_NEAR(m.G[j], G[j], 1e-12 * scale);
+  // Not a linear mixture of the G's: the weights x⟨f⟩_a²/⟨f⟩² depend on s (electron f of Na, Cl, Si differ).
+  double dev = 0;
+  for (std::size_t j = 0; j < G.size(); ++j)
+    dev = std::max(dev, std::fabs(m.G[j] - (x * a.electron.G[j] + (1 - x) * b.electron.G[j])));
+  EXPECT_GT(dev, 1e-3 * scale);
+  // Refusals: a fraction outside [0, 1], other grids or factors.
+  EXPECT_THROW(blend_pdf(a.electron, b.electron, 1.2, s_min), std::invalid_argument);
+  EXPECT_THROW(blend_pdf(a.electron, b.electron, std::nan(""), s_min), std::invalid_argument);
+  EXPECT_THROW(blend_pdf(a.electron, b.xray, 0.5, s_min), std::invalid_argument);
+  PdfResult other = b.electron;
+  other.damping.b += 0.1;
+  EXPECT_THROW(blend_pdf(a.electron, other, 0.5, s_min), std::invalid_argument);
+}
+
+TEST(References, BlendOfOneElementIsTheAtomFractionMixture) {
+  // Same element in both phases (Si packings of two densities): every weight is the atom fraction, so the blend's
+  // G is exactly x·G_a + (1 − x)·G_b — a check of the weights that does not use the blend's formula.
+  ReferenceOptions o = small_options();
+  o.xray_at_electron_resolution = false;
+  o.partials.r_max = 7.9;
+  o.xray.r_max = o.electron.r_max = 7.9;
+  const PhaseReference a = compute_phase_reference(test_fixtures::random_packing(16.0, {{"Si", 150, 1.1}}, 4), "Si1", o);
+  const PhaseReference b = compute_phase_reference(test_fixtures::random_packing(16.0, {{"Si", 110, 1.3}}, 9), "Si2", o);
+  const double x = 0.6, scale = max_abs(a.electron.G);
+  const PdfResult m = blend_pdf(a.electron, b.electron, x, o.electron.s_min);
+  for (std::size_t j = 0; j < m.G.size(); ++j)
+    ASSERT_NEAR(m.G[j], x * a.electron.G[j] + (1 - x) * b.electron.G[j], 1e-10 * scale);
+}

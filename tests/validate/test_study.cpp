@@ -500,5 +500,36 @@ TEST(Sweep, BeamDamageClosesTheDoseWindow) {
   EXPECT_THROW(run_sweep_point(c, pt), std::invalid_argument);
 }
 
+TEST(Sweep, BlendMakesThePhasesAlike) {
+  // The glass domains take a growing volume fraction of agZIF-62 (SweepAxis::Blend): the references of the two
+  // phases grow alike (Pearson over 1.5–10 Å from −0.45 towards 1), and the maps, which need the phases to differ,
+  // lose the glass domains; at blend 0 the point is the unblended one.
+  SweepConfig c = small_sweep();
+  SweepPoint pt = large_domain_point();
+  pt.dose = 10;
+  const SweepPointResult plain = run_sweep_point(c, pt);
+  std::vector<SweepPointResult> res;
+  for (double w : {0.0, 0.5, 0.8, 0.95}) {
+    pt.blend = w;
+    res.push_back(run_sweep_point(c, pt));
+    std::printf("[sweep blend] w = %.2f: reference similarity %.3f, accuracy %.3f, ceiling %.3f, ICA %.3f, VCA %.3f\n", w,
+                res.back().reference_similarity, res.back().accuracy, res.back().min_subspace_pearson, res.back().min_pearson,
+                res.back().min_vca_pearson);
+  }
+  EXPECT_EQ(res[0].min_pearson, plain.min_pearson);
+  EXPECT_EQ(res[0].accuracy, plain.accuracy);
+  EXPECT_EQ(res[0].ica_reference_choice, plain.ica_reference_choice);
+  EXPECT_LT(res[0].reference_similarity, -0.3);
+  for (std::size_t i = 1; i < res.size(); ++i) EXPECT_GT(res[i].reference_similarity, res[i - 1].reference_similarity);
+  EXPECT_GT(res.back().reference_similarity, 0.9);
+  EXPECT_LT(res.back().accuracy, res[0].accuracy - 0.2);
+  // ICA of the references follows the blended references (cached per blend, not per phase count only).
+  EXPECT_NE(res[2].ica_reference_choice, res[0].ica_reference_choice);
+  pt.blend = 1.0;
+  EXPECT_THROW(run_sweep_point(c, pt), std::invalid_argument);
+  pt.blend = -0.1;
+  EXPECT_THROW(run_sweep_point(c, pt), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace sedpdf

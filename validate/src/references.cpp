@@ -62,6 +62,52 @@ PhaseReference compute_phase_reference(const Structure& model, const std::string
   return compute_phase_reference(compute_partial_pdfs(model, options.partials), name, options);
 }
 
+PdfResult blend_pdf(const PdfResult& a, const PdfResult& b, double x, double s_min) {
+  const auto bad = [](const std::string& what) { return std::invalid_argument("blend_pdf: " + what); };
+  if (!(x >= 0 && x <= 1)) {
+    std::ostringstream m;
+    m << "atom fraction " << x << " must be in [0, 1]";
+    throw bad(m.str());
+  }
+  const TotalScattering& A = a.scattering;
+  const TotalScattering& B = b.scattering;
+  if (a.radiation != b.radiation || a.factors_name != b.factors_name) throw bad("the two PDFs use different scattering factors");
+  if (A.s.size() != B.s.size() || A.s.empty()) throw bad("the two PDFs have different s grids");
+  for (std::size_t i = 0; i < A.s.size(); ++i)
+    if (std::fabs(A.s[i] - B.s[i]) > 1e-12) throw bad("the two PDFs have different s grids");
+  if (a.s_max != b.s_max || a.damping.kind != b.damping.kind || a.damping.b != b.damping.b ||
+      a.damping.delta != b.damping.delta)
+    throw bad("the two PDFs have different s_max or damping");
+  if (a.r != b.r) throw bad("the two PDFs have different r grids");
+  PdfResult out;
+  out.radiation = a.radiation;
+  out.factors_name = a.factors_name;
+  out.r = a.r;
+  out.s_max = a.s_max;
+  out.damping = a.damping;
+  TotalScattering& M = out.scattering;
+  M.radiation = A.radiation;
+  M.factors_name = A.factors_name;
+  M.s = A.s;
+  const std::size_t n = A.s.size();
+  M.f_mean.resize(n);
+  M.f2_mean.resize(n);
+  M.phi.resize(n);
+  M.S.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double fa = A.f_mean[i], fb = B.f_mean[i];
+    M.f_mean[i] = x * fa + (1 - x) * fb;
+    M.f2_mean[i] = x * A.f2_mean[i] + (1 - x) * B.f2_mean[i];
+    const double f2 = M.f_mean[i] * M.f_mean[i];
+    M.phi[i] = (x * fa * fa * A.phi[i] + (1 - x) * fb * fb * B.phi[i]) / f2;
+    M.S[i] = 1 + (x * fa * fa * (A.S[i] - 1) + (1 - x) * fb * fb * (B.S[i] - 1)) / f2;
+  }
+  std::vector<double> phi = M.phi;
+  ramp_below_s_min(M.s, s_min, phi);
+  out.G = sine_transform_s_to_r(M.s, phi, out.r, out.damping, out.s_max);
+  return out;
+}
+
 namespace {
 std::string pair_label(Element a, Element b) {
   if (b.z() < a.z()) std::swap(a, b);

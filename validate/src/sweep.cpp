@@ -59,6 +59,7 @@ class SweepEngine {
     if (!(pt.dose > 0)) throw std::invalid_argument("sweep: dose must be positive, got " + fmt(pt.dose));
     if (!(pt.thickness_A > 0)) throw std::invalid_argument("sweep: thickness must be positive, got " + fmt(pt.thickness_A));
     if (!(pt.domain_ratio > 0)) throw std::invalid_argument("sweep: domain ratio must be positive, got " + fmt(pt.domain_ratio));
+    if (!(pt.blend >= 0 && pt.blend < 1)) throw std::invalid_argument("sweep: blend fraction must be in [0, 1), got " + fmt(pt.blend));
     const std::size_t np = static_cast<std::size_t>(pt.n_phases);
     const Truth& truth = truth_for(pt);
     const Model& model = model_for(np);
@@ -73,11 +74,18 @@ class SweepEngine {
     // point's dose, then the film (the material order of model_for).
     std::vector<StateWeights> sw;
     for (std::size_t p = 0; p < np; ++p) sw.push_back(state_weights(c_.phases[p].damage, 0.0, pt.dose));
+    // With a blend, a fraction pt.blend of every other phase's thickness is the first phase's material.
     for (std::size_t q = 0; q < n * n; ++q) {
       ts[q].assign(model.n_materials, 0.0);
+      std::vector<double> mat(np, 0.0);
       for (std::size_t p = 0; p < np; ++p) {
-        ts[q][p] = sw[p].intact * truth.thickness[q][p];
-        if (model.damaged[p] >= 0) ts[q][static_cast<std::size_t>(model.damaged[p])] = sw[p].damaged * truth.thickness[q][p];
+        const double moved = p > 0 ? pt.blend * truth.thickness[q][p] : 0.0;
+        mat[p] += truth.thickness[q][p] - moved;
+        mat[0] += moved;
+      }
+      for (std::size_t p = 0; p < np; ++p) {
+        ts[q][p] = sw[p].intact * mat[p];
+        if (model.damaged[p] >= 0) ts[q][static_cast<std::size_t>(model.damaged[p])] = sw[p].damaged * mat[p];
       }
       if (c_.film_thickness_A > 0) ts[q].back() = c_.film_thickness_A;
       ids[q] = q;
@@ -211,9 +219,9 @@ class SweepEngine {
     in.decomposed.assign(npix, 0);
     for (std::size_t row : rows) in.decomposed[row] = 1;
     for (std::size_t p = 0; p < np; ++p) {
-      const PhaseReference& ref = reference(p);
+      const PdfResult& ref = phase_pdf(p, pt.blend);
       in.phase_names.push_back(c_.phases[p].name);
-      in.references.push_back(interpolate_linear(ref.electron.r, ref.electron.G, rw));
+      in.references.push_back(interpolate_linear(ref.r, ref.G, rw));
     }
     in.truth.nx = in.truth.ny = nbx;
     in.truth.step = c_.step_A * static_cast<double>(c_.bin);
@@ -231,6 +239,10 @@ class SweepEngine {
       res.accuracy = v.classification.accuracy;
       res.min_pearson = 1;
       for (double x : v.phase_pearson) res.min_pearson = std::isfinite(x) ? std::min(res.min_pearson, x) : kNaN;
+      res.reference_similarity = kNaN;
+      for (std::size_t i = 0; i < np; ++i)
+        for (std::size_t j = i + 1; j < np && v.reference_pearson.size() == np * np; ++j)
+          if (!(v.reference_pearson[i * np + j] <= res.reference_similarity)) res.reference_similarity = v.reference_pearson[i * np + j];
       res.min_subspace_pearson = 1;
       for (double x : v.subspace_pearson)
         res.min_subspace_pearson = std::isfinite(x) ? std::min(res.min_subspace_pearson, x) : kNaN;
@@ -254,7 +266,8 @@ class SweepEngine {
     // ICA on the references themselves (the phase set's own limit for this algorithm; cached per phase count).
     res.ica_reference_choice = res.ica_reference_best = kNaN;
     if (dopt.method == DecompositionMethod::Ica && dopt.ica_domain == IcaDomain::Signals && np >= 2) {
-      auto it = ica_refs_.find(np);
+      const auto key = std::make_pair(np, pt.blend);
+      auto it = ica_refs_.find(key);
       if (it == ica_refs_.end()) {
         ReferenceIcaLimit lim;
         try {
@@ -264,7 +277,7 @@ class SweepEngine {
         } catch (const std::invalid_argument&) {
           lim.preferred_smallest = lim.best_smallest = kNaN;  // dependent references: not defined
         }
-        it = ica_refs_.emplace(np, lim).first;
+        it = ica_refs_.emplace(key, lim).first;
       }
       res.ica_reference_choice = it->second.preferred_smallest;
       res.ica_reference_best = it->second.best_smallest;
@@ -388,12 +401,25 @@ class SweepEngine {
     return refs_.emplace(p, compute_phase_reference(big, c_.phases[p].name, o)).first->second;
   }
 
+  /// The kinematic ePDF of phase p as it sits in the point's domains: with a blend w (p > 0), the mixture of
+  /// w (volume) of the first phase and 1 − w of p, at the atom fraction x = wρ₀ / (wρ₀ + (1 − w)ρ_p).
+  const PdfResult& phase_pdf(std::size_t p, double blend) {
+    if (p == 0 || blend == 0) return reference(p).electron;
+    const auto key = std::make_pair(p, blend);
+    auto it = blends_.find(key);
+    if (it != blends_.end()) return it->second;
+    const double r0 = c_.phases[0].model.number_density(), rp = c_.phases[p].model.number_density();
+    const double x = blend * r0 / (blend * r0 + (1 - blend) * rp);
+    return blends_.emplace(key, blend_pdf(reference(0).electron, reference(p).electron, x, c_.chain.s_min)).first->second;
+  }
+
   const SweepConfig& c_;
   double lambda_ = 0;
   std::map<std::tuple<double, double, int>, Truth> truths_;
   std::map<std::size_t, Model> models_;
-  std::map<std::size_t, ReferenceIcaLimit> ica_refs_;
+  std::map<std::pair<std::size_t, double>, ReferenceIcaLimit> ica_refs_;
   std::map<std::size_t, PhaseReference> refs_;
+  std::map<std::pair<std::size_t, double>, PdfResult> blends_;
 };
 
 }  // namespace
@@ -403,7 +429,9 @@ SweepAxis parse_sweep_axis(const std::string& t) {
   if (t == "thickness_nm") return SweepAxis::Thickness;
   if (t == "domain_probe_ratio") return SweepAxis::DomainRatio;
   if (t == "phases") return SweepAxis::PhaseCount;
-  throw std::invalid_argument("unknown sweep axis '" + t + "' (dose_e_per_A2, thickness_nm, domain_probe_ratio, phases)");
+  if (t == "blend_fraction") return SweepAxis::Blend;
+  throw std::invalid_argument("unknown sweep axis '" + t +
+                              "' (dose_e_per_A2, thickness_nm, domain_probe_ratio, phases, blend_fraction)");
 }
 
 std::string sweep_axis_name(SweepAxis a) {
@@ -412,6 +440,7 @@ std::string sweep_axis_name(SweepAxis a) {
     case SweepAxis::Thickness: return "thickness_nm";
     case SweepAxis::DomainRatio: return "domain_probe_ratio";
     case SweepAxis::PhaseCount: return "phases";
+    case SweepAxis::Blend: return "blend_fraction";
   }
   return "";
 }
@@ -422,6 +451,7 @@ std::string sweep_axis_label(SweepAxis a) {
     case SweepAxis::Thickness: return "thickness (nm)";
     case SweepAxis::DomainRatio: return "domain size / probe size";
     case SweepAxis::PhaseCount: return "number of phases";
+    case SweepAxis::Blend: return "blend fraction (first phase in the others)";
   }
   return "";
 }
@@ -432,6 +462,7 @@ double SweepPoint::get(SweepAxis a) const {
     case SweepAxis::Thickness: return thickness_A / 10.0;
     case SweepAxis::DomainRatio: return domain_ratio;
     case SweepAxis::PhaseCount: return n_phases;
+    case SweepAxis::Blend: return blend;
   }
   return 0;
 }
@@ -442,6 +473,7 @@ void SweepPoint::set(SweepAxis a, double v) {
     case SweepAxis::Thickness: thickness_A = v * 10.0; break;
     case SweepAxis::DomainRatio: domain_ratio = v; break;
     case SweepAxis::PhaseCount: n_phases = static_cast<int>(std::lround(v)); break;
+    case SweepAxis::Blend: blend = v; break;
   }
 }
 
@@ -544,21 +576,25 @@ SweepResult run_sweep(const SweepConfig& config) {
   }
   const SweepPoint& b = config.base;
   w.paragraph("Base point: dose " + fmt(b.dose) + " e⁻/Å², thickness " + fmt(b.thickness_A / 10) + " nm, domain/probe " +
-              fmt(b.domain_ratio) + ", " + std::to_string(b.n_phases) + " phases.");
+              fmt(b.domain_ratio) + ", " + std::to_string(b.n_phases) + " phases" +
+              (b.blend > 0 ? ", blend fraction " + fmt(b.blend) : std::string()) + ".");
   {
     // ICA of the references themselves, per phase count: the phase set's own limit for this ICA.
-    std::map<int, std::pair<double, double>> per_count;
+    std::map<std::pair<int, double>, std::tuple<double, double, double>> per_set;  // (phases, blend)
     for (const SweepMapResult& mr : res.maps)
       for (const SweepPointResult& p : mr.points)
-        if (std::isfinite(p.ica_reference_choice)) per_count[p.point.n_phases] = {p.ica_reference_choice, p.ica_reference_best};
-    if (!per_count.empty()) {
+        if (std::isfinite(p.ica_reference_choice))
+          per_set[{p.point.n_phases, p.point.blend}] = {p.reference_similarity, p.ica_reference_choice, p.ica_reference_best};
+    if (!per_set.empty()) {
       std::vector<std::vector<std::string>> rows;
-      for (const auto& [n, v] : per_count) rows.push_back({std::to_string(n), fmt(v.first), fmt(v.second)});
+      for (const auto& [k, v] : per_set)
+        rows.push_back({std::to_string(k.first), fmt(k.second), fmt(std::get<0>(v)), fmt(std::get<1>(v)), fmt(std::get<2>(v))});
       w.table("ica_of_references",
-              "ICA of the noise-free reference ePDFs themselves (smallest per-phase Pearson over the criterion's window): the "
+              "ICA of the noise-free reference ePDFs themselves (smallest per-phase Pearson over the criterion's window), per phase "
+              "set (number of phases and blend fraction): the "
               "solution ICA's objective prefers, and the best of its solutions (two phases: every stationary point of the "
               "contrast; more: 8 seeded runs). Below the threshold no data of that phase set pass criterion (1) by ICA's own choice.",
-              {"phases", "ICA's choice", "best solution"}, rows);
+              {"phases", "blend fraction", "reference similarity (max Pearson)", "ICA's choice", "best solution"}, rows);
     }
   }
   for (std::size_t mi = 0; mi < res.maps.size(); ++mi) {
@@ -572,10 +608,11 @@ SweepResult run_sweep(const SweepConfig& config) {
       pear.push_back(std::isfinite(p.min_pearson) ? std::max(0.0, p.min_pearson) : 0.0);
       succ.push_back(p.success ? 1.0 : 0.0);
       rows.push_back({fmt(p.point.dose), fmt(p.point.thickness_A / 10), fmt(p.point.domain_ratio), std::to_string(p.point.n_phases),
-                      std::to_string(p.pca_components), std::to_string(p.components_used), fmt(p.min_pearson), fmt(p.min_subspace_pearson), fmt(p.min_vca_pearson), fmt(p.ica_reference_choice), fmt(p.accuracy), p.success ? "yes" : "no",
+                      fmt(p.point.blend), fmt(p.reference_similarity), std::to_string(p.pca_components), std::to_string(p.components_used), fmt(p.min_pearson), fmt(p.min_subspace_pearson), fmt(p.min_vca_pearson), fmt(p.ica_reference_choice), fmt(p.accuracy), p.success ? "yes" : "no",
                       fmt(p.seconds, 3), p.summary});
     }
-    const bool xlog = mr.map.x != SweepAxis::PhaseCount, ylog = mr.map.y != SweepAxis::PhaseCount;
+    const auto logscale = [](SweepAxis a) { return a != SweepAxis::PhaseCount && a != SweepAxis::Blend; };
+    const bool xlog = logscale(mr.map.x), ylog = logscale(mr.map.y);
     w.phase_map_figure(tag + "_accuracy", "Classification accuracy (cells marked where unmixing succeeds)",
                        sweep_axis_label(mr.map.x), mr.map.xs, xlog, sweep_axis_label(mr.map.y), mr.map.ys, ylog, acc,
                        "accuracy", succ, 0, 1);
@@ -583,7 +620,8 @@ SweepResult run_sweep(const SweepConfig& config) {
                        sweep_axis_label(mr.map.x), mr.map.xs, xlog, sweep_axis_label(mr.map.y), mr.map.ys, ylog, pear,
                        "min Pearson", succ, 0, 1);
     w.table(tag, "Every point of map " + std::to_string(mi + 1),
-            {"dose (e⁻/Å²)", "thickness (nm)", "domain/probe", "phases", "PCA count (automatic)", "ICA components", "min Pearson", "min subspace ceiling", "min Pearson (VCA)", "min Pearson (ICA of the references)", "accuracy", "success",
+            {"dose (e⁻/Å²)", "thickness (nm)", "domain/probe", "phases", "blend fraction", "reference similarity (max Pearson)",
+             "PCA count (automatic)", "ICA components", "min Pearson", "min subspace ceiling", "min Pearson (VCA)", "min Pearson (ICA of the references)", "accuracy", "success",
              "seconds", "summary"},
             rows);
     // Where it fails: for every y, the smallest x with success (the boundary).

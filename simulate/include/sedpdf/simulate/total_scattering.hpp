@@ -206,6 +206,11 @@ struct PdfResult {
   Damping damping;
 };
 
+/// 003 step 6 in place: φ at s < s_min (Å⁻¹) replaced by the line from φ(0) = 0 to φ(s_min), φ(s_min) linearly
+/// interpolated between the nodes s (increasing, from 0). No-op for s_min <= 0. Throws std::invalid_argument for a
+/// size mismatch or s_min beyond the grid.
+void ramp_below_s_min(const std::vector<double>& s, double s_min, std::vector<double>& phi);
+
 /// The PDF measured to s_max with damping: the uniform s grid 0..s_max with step s_max/⌈s_max/ds⌉ (<= ds,
 /// s_max a node), total_scattering there,
 /// φ and every φ_ab replaced below s_min by the ramp φ(s_min)·s/s_min, then sine transforms onto

@@ -57,6 +57,16 @@ PhaseReference compute_phase_reference(const Structure& model, const std::string
 PhaseReference compute_phase_reference(const PartialPdfs& partials, const std::string& name,
                                        const ReferenceOptions& options = {});
 
+/// The PDF of an intimate mixture of two phases — domains larger than the PDF's r range, smaller than the probe,
+/// so that their intensities add per atom, I/N = x_a I_a/N_a + x_b I_b/N_b (Faber–Ziman for each; no pair
+/// correlations across phases, the domains' small-angle scattering ignored). With ⟨f⟩ = x_a⟨f⟩_a + x_b⟨f⟩_b and
+/// ⟨f²⟩ = x_a⟨f²⟩_a + x_b⟨f²⟩_b:
+///   φ(s) = [x_a ⟨f⟩_a² φ_a(s) + x_b ⟨f⟩_b² φ_b(s)] / ⟨f⟩²,
+/// then 003 step 6 below s_min (Å⁻¹), the damping and the transform of `a` onto a.r. `a` and `b` must be
+/// experimental_pdf results of the same options and factors (same s grid, s_max, damping, r grid);
+/// atom_fraction_a ∈ [0, 1]. The pair terms are left empty. Throws std::invalid_argument naming the mismatch.
+PdfResult blend_pdf(const PdfResult& a, const PdfResult& b, double atom_fraction_a, double s_min);
+
 /// Faber–Ziman pair weights of one pair for two radiations.
 struct PairWeight {
   std::string pair;          ///< e.g. "N-Zn" (lower Z first)

@@ -1,8 +1,8 @@
 // sedpdf/validate/sweep.hpp — unmixing limits (issue 8, item 4): where PCA → ICA of per-pixel ePDFs stops
-// recovering the phases, as a function of dose (e⁻/Å²), specimen thickness, domain size / probe size and the
-// number of phases. Each sweep point is a small scenario run with the fast model's profile-only mode (azimuthal
-// profiles with exact counting statistics instead of 2-D patterns: the same numbers after azimuthal
-// integration, ~100× faster), the 003 chain on n × n binned profiles, PCA → ICA on G(r), and the success
+// recovering the phases, as a function of dose (e⁻/Å²), specimen thickness, domain size / probe size, the
+// number of phases and their PDF similarity (a blend of the first phase into the others). Each sweep point is
+// a small scenario run with the fast model's profile-only mode (azimuthal profiles with exact counting
+// statistics instead of 2-D patterns: the same numbers after azimuthal integration, ~100× faster), the 003 chain on n × n binned profiles, PCA → ICA on G(r), and the success
 // criterion of validate/sweep_criteria.hpp. Specimen of a point: a uniform slab of the given thickness on the
 // carbon film, its phases in columnar Poisson–Voronoi domains of mean size = ratio × probe diameter (equal
 // fractions). Results: tables (CSV) and phase-diagram plots in a report. Details: docs/study.md, "Sweeps".
@@ -35,8 +35,15 @@ struct SweepPhase {
   DamageModel damage;
 };
 
-enum class SweepAxis { Dose, Thickness, DomainRatio, PhaseCount };
-/// "dose_e_per_A2", "thickness_nm", "domain_probe_ratio", "phases" (throws std::invalid_argument otherwise).
+/// Blend: how alike the phases are made — a volume fraction w of the FIRST phase's material intimately mixed into
+/// the domains of every other phase (sub-probe, super-PDF-range mixing: intensities add per atom, no cross-phase
+/// pair correlations; references by blend_pdf, references.hpp). w = 0: the phases as defined; w → 1: every domain
+/// holds mostly the first phase. The table gives the resulting similarity as the largest Pearson between two
+/// phases' references, so the maps read as unmixing success against PDF similarity (BRIEF: "for which … PDF
+/// similarity does ICA recover the phases").
+enum class SweepAxis { Dose, Thickness, DomainRatio, PhaseCount, Blend };
+/// "dose_e_per_A2", "thickness_nm", "domain_probe_ratio", "phases", "blend_fraction" (throws
+/// std::invalid_argument otherwise).
 SweepAxis parse_sweep_axis(const std::string& text);
 std::string sweep_axis_name(SweepAxis a);
 /// Axis label with units for plots ("dose (e⁻/Å²)", …).
@@ -48,6 +55,7 @@ struct SweepPoint {
   double thickness_A = 500;   ///< slab thickness (Å), film excluded
   double domain_ratio = 5;    ///< mean domain size / probe diameter
   int n_phases = 2;
+  double blend = 0;           ///< SweepAxis::Blend: volume fraction of the first phase in the others' domains, [0, 1)
   /// The value along an axis (thickness in nm).
   double get(SweepAxis a) const;
   /// Sets the value along an axis (thickness given in nm).
@@ -114,6 +122,9 @@ struct SweepPointResult {
   /// ICA in the signals domain). A property of the phase set, the grid and the contrast, not of the data.
   double ica_reference_choice = std::numeric_limits<double>::quiet_NaN();
   double ica_reference_best = std::numeric_limits<double>::quiet_NaN();
+  /// The largest Pearson between two of the point's phase references over the criterion's window (with a blend,
+  /// the blended phases' references): how alike the phases' ePDFs are. NaN if not evaluated.
+  double reference_similarity = std::numeric_limits<double>::quiet_NaN();
   double accuracy = 0;        ///< classification accuracy outside the interface bands
   std::size_t pixels = 0;     ///< binned pixels decomposed
   std::string summary;        ///< the criterion's one-line summary, or the error that stopped the point
