@@ -262,12 +262,7 @@ void run_study_cmd(const StudyArgs& a, std::ostream& out) {
           << std::flush;
     };
   const SweepResult r = run_sweep(c);
-  for (std::size_t i = 0; i < r.maps.size(); ++i) {
-    std::size_t ok = 0;
-    for (const auto& p : r.maps[i].points) ok += p.success;
-    out << "map " << i + 1 << " (" << sweep_axis_name(r.maps[i].map.x) << " × " << sweep_axis_name(r.maps[i].map.y)
-        << "): unmixing succeeds at " << ok << "/" << r.maps[i].points.size() << " points\n";
-  }
+  for (const std::string& f : r.findings) out << f << "\n";
   out << "wrote " << r.report_html << " in " << std::fixed << std::setprecision(1) << r.seconds << " s\n" << std::defaultfloat;
 }
 

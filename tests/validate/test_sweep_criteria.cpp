@@ -148,3 +148,47 @@ TEST(SweepCriteria, SumAndDifferenceComponentsStillSeparateTheMaps) {
   m.in.decomposed.pop_back();
   EXPECT_THROW(evaluate_unmixing(m.in), std::invalid_argument);
 }
+
+#include "sedpdf/validate/sweep.hpp"
+
+TEST(SweepFindings, CountsWhereMapsAndSpectraPassAndWhy) {
+  // A 3 (dose) × 2 (thickness) map: the maps pass at the two higher doses of the thin slab and at the highest of
+  // the thick; the spectra pass once; of the five failures three are ICA's rotation (ceiling >= 0.9), two the
+  // data's (ceiling 0.7 and NaN); VCA passes twice.
+  SweepMapResult mr;
+  mr.map.x = SweepAxis::Dose;
+  mr.map.y = SweepAxis::Thickness;
+  mr.map.xs = {3, 10, 30};
+  mr.map.ys = {25, 100};
+  const bool maps[6] = {false, true, true, false, false, true};
+  const bool spectra[6] = {false, false, true, false, false, false};
+  const double ceiling[6] = {0.7, 0.93, 0.95, std::nan(""), 0.92, 0.94};
+  const double vca[6] = {0.5, 0.91, 0.93, 0.4, 0.8, 0.85};
+  for (int i = 0; i < 6; ++i) {
+    SweepPointResult p;
+    p.maps_ok = maps[i];
+    p.spectra_ok = spectra[i];
+    p.success = maps[i] && spectra[i];
+    p.min_subspace_pearson = ceiling[i];
+    p.min_vca_pearson = vca[i];
+    p.ica_reference_choice = 0.63;
+    mr.points.push_back(p);
+  }
+  std::vector<std::string> f = sweep_findings({mr}, UnmixingCriteria{});
+  ASSERT_EQ(f.size(), 1u);
+  const std::string& s = f[0];
+  auto has = [&](const std::string& w) { EXPECT_NE(s.find(w), std::string::npos) << "missing: " << w << "\nin: " << s; };
+  has("Map 1 (dose_e_per_A2 × thickness_nm): the criterion is met at 1 of 6 points.");
+  has("pass at 3 (thickness_nm = 25: first at dose_e_per_A2 = 10; thickness_nm = 100: first at dose_e_per_A2 = 30)");
+  has("The component spectra (criterion 1) pass at 1.");
+  has("Of the 5 points where they fail, the data hold every phase at 3");
+  has("and do not at 2 (noise");
+  has("VCA of the same data passes at 2.");
+  has("no data of these phases can pass criterion (1) by ICA's own choice");
+  // ICA would pass on perfect data for one phase set: no such claim; a map where the maps never pass says never.
+  mr.points[0].ica_reference_choice = 0.95;
+  for (SweepPointResult& p : mr.points) p.maps_ok = false;
+  f = sweep_findings({mr}, UnmixingCriteria{});
+  EXPECT_EQ(f[0].find("no data of these phases"), std::string::npos) << f[0];
+  EXPECT_NE(f[0].find("pass at 0 (thickness_nm = 25: never; thickness_nm = 100: never)"), std::string::npos) << f[0];
+}

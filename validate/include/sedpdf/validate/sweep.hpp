@@ -138,10 +138,19 @@ struct SweepMapResult {
 
 struct SweepResult {
   std::vector<SweepMapResult> maps;
+  std::vector<std::string> findings;  ///< sweep_findings, also the report's first section
   std::string report_html;
   bool figures_drawn = false;
   double seconds = 0;
 };
+
+/// What a sweep says, in words, per map (one string each, "Map k (x × y): …"): where the criterion is met; where
+/// the maps alone pass (per y value, the first x); where the component spectra fail, split by the subspace
+/// ceiling into points where the data do not hold every phase (ceiling < min_pearson) and points where they do
+/// and the unmixing's rotation fails; where VCA would pass; and, when ICA of the noise-free references is below
+/// the threshold for every phase set of the map, that no point of it can pass criterion (1) by ICA's own choice.
+/// Counts only; the numbers are in the tables.
+std::vector<std::string> sweep_findings(const std::vector<SweepMapResult>& maps, const UnmixingCriteria& criteria);
 
 /// Evaluates one point (for tests and the maps). Throws std::invalid_argument for bad parameters (named);
 /// a failure of the unmixing itself (e.g. PCA finds nothing above the noise) is a failed point, not an error.
