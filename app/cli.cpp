@@ -23,6 +23,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   register_simulate(app, out);
   register_run(app, out);
   register_study(app, out);
+  register_ica_limit(app, out);
   std::vector<std::string> rev(args.rbegin(), args.rend());
   try {
     app.parse(rev);

@@ -24,6 +24,7 @@ void register_specimen(CLI::App& app, std::ostream& out);
 void register_simulate(CLI::App& app, std::ostream& out);
 void register_run(CLI::App& app, std::ostream& out);
 void register_study(CLI::App& app, std::ostream& out);
+void register_ica_limit(CLI::App& app, std::ostream& out);
 /// Adds `multislice` under the `simulate` parent (app/cmd_simulate_multislice.cpp).
 void register_simulate_multislice(CLI::App& simulate, std::ostream& out);
 /// Adds every `structure build <material>` builder to `build` (app/cmd_builders.cpp).

@@ -19,6 +19,7 @@
 #include "sedpdf/simulate/data4d_format.hpp"
 #include "sedpdf/simulate/electron_optics.hpp"
 #include "sedpdf/simulate/multislice_source.hpp"
+#include "sedpdf/structures/error.hpp"
 #include "sedpdf/structures/h5.hpp"
 #include "sedpdf/structures/specimen_truth.hpp"
 #include "sedpdf/validate/maps.hpp"
@@ -943,6 +944,8 @@ StudyResult run_study(const StudyConfig& config) {
       ds.vca_pearson = matched_reference_pearson(ds.r, decompose(cube, vo).components, uin.references, crit.window);
     } catch (const std::invalid_argument&) {
       // no pure pixels of some component (dependent endmembers): left NaN
+    } catch (const InputError&) {
+      // the same, reported through the cube's file (decompose(SignalCube) names it): left NaN
     }
     // ICA of the references themselves on the same grid: what this algorithm returns from perfect data.
     if (dopt.method != DecompositionMethod::Ica || dopt.ica_domain != IcaDomain::Signals) {
