@@ -154,6 +154,18 @@ TEST(RunCli, TinyRunWritesTheReport) {
   fs::remove_all(d);
 }
 
+TEST(RunCli, VcaWithoutIndependentEndmembersLeavesItsColumnEmpty) {
+  // 15 components on a two-phase 8 × 8 scan: VCA (run beside ICA) finds no 15 independent endmembers. That is a
+  // result (no pure pixels of some component), not an error: the run completes and reports VCA as n/a. (Until the
+  // eleventh session the wrapped error escaped and aborted the whole run.)
+  const fs::path d = setup("vca", "components = 15\n");
+  const CliRun r = run({"run", (d / "run.toml").string(), "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("pure-pixel unmixing (VCA) of the same cube: agZIF62 nan, phosphate nan"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(d / "report" / "report.html"));
+  fs::remove_all(d);
+}
+
 TEST(RunCli, ExampleConfigsLoad) {
   // The shipped study configurations stay valid and say what their comments say (003's two datasets, and the
   // first with a second scan and the damage model).
