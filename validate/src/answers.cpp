@@ -161,7 +161,8 @@ std::vector<StudyAnswer> study_answers(const DatasetStudy& d, const std::vector<
       a.answer = refs_fail ? "no: a limit of ICA for these phases, not of the data" : "no: ICA's rotation, not the data";
       a.evidence += " The data hold every phase's ePDF; ICA picks another rotation.";
       if (refs_known)
-        a.evidence += " The same ICA on the noise-free reference ePDFs themselves returns smallest Pearson " +
+        a.evidence += " The same ICA on the noise-free reference ePDFs themselves (at the chain's s range and damping, on "
+                      "which ICA's choice depends: sedpdf ica-limit) returns smallest Pearson " +
                       f3(L.preferred_smallest) + (refs_fail ? " (perfect data fail too; the best of its solutions, which its "
                                                               "objective does not choose, reaches " + f3(L.best_smallest) + ")"
                                                             : " (perfect data would pass)") + ".";
