@@ -213,8 +213,9 @@ SweepConfig load_sweep_config(const std::string& path) {
       t.fail("y", err.what());
     }
     if (m.x == m.y) t.fail("y", "x and y must be different axes");
-    m.xs = value_list(path, *e.as_table(), "x_values", "map", m.x == SweepAxis::Blend);
-    m.ys = value_list(path, *e.as_table(), "y_values", "map", m.y == SweepAxis::Blend);
+    const auto zero_ok = [](SweepAxis a) { return a == SweepAxis::Blend || a == SweepAxis::Damping; };
+    m.xs = value_list(path, *e.as_table(), "x_values", "map", zero_ok(m.x));
+    m.ys = value_list(path, *e.as_table(), "y_values", "map", zero_ok(m.y));
     for (SweepAxis a : {m.x, m.y}) {
       if (a == SweepAxis::Blend)
         for (double v : (a == m.x ? m.xs : m.ys))
@@ -273,7 +274,7 @@ void register_study(CLI::App& app, std::ostream& out) {
   auto* st = app.add_subcommand(
       "study",
       "Unmixing limits: PCA → ICA success vs dose (e⁻/Å²), thickness, domain size / probe size, number of phases and "
-      "PDF similarity (blend fraction), "
+      "PDF similarity (blend fraction) and the per-pixel damping, "
       "with the fast model's profile-only mode; tables and phase diagrams in report.html. Keys: docs/study.md, "
       "examples/sweep_unmixing.toml");
   st->add_option("config", args->config, "sweep TOML file")->required();

@@ -60,6 +60,9 @@ class SweepEngine {
     if (!(pt.thickness_A > 0)) throw std::invalid_argument("sweep: thickness must be positive, got " + fmt(pt.thickness_A));
     if (!(pt.domain_ratio > 0)) throw std::invalid_argument("sweep: domain ratio must be positive, got " + fmt(pt.domain_ratio));
     if (!(pt.blend >= 0 && pt.blend < 1)) throw std::invalid_argument("sweep: blend fraction must be in [0, 1), got " + fmt(pt.blend));
+    if (!std::isnan(pt.damping_b) && !(pt.damping_b >= 0 && std::isfinite(pt.damping_b)))
+      throw std::invalid_argument("sweep: per-pixel damping b must be >= 0 Å², got " + fmt(pt.damping_b));
+    const Damping damping = damping_of(pt);
     const std::size_t np = static_cast<std::size_t>(pt.n_phases);
     const Truth& truth = truth_for(pt);
     const Model& model = model_for(np);
@@ -106,6 +109,7 @@ class SweepEngine {
     std::vector<double> s;
     for (std::size_t b : use) s.push_back(bin_s[b]);
     ReductionParams chain = c_.chain;
+    chain.damping = damping;
     if (chain.composition.elements.empty()) chain.composition = model.composition;
     const ChainPlan plan(s, chain);
     const std::vector<double>& r = plan.transform().r();
@@ -219,7 +223,7 @@ class SweepEngine {
     in.decomposed.assign(npix, 0);
     for (std::size_t row : rows) in.decomposed[row] = 1;
     for (std::size_t p = 0; p < np; ++p) {
-      const PdfResult& ref = phase_pdf(p, pt.blend);
+      const PdfResult& ref = phase_pdf(p, pt.blend, damping);
       in.phase_names.push_back(c_.phases[p].name);
       in.references.push_back(interpolate_linear(ref.r, ref.G, rw));
     }
@@ -266,7 +270,7 @@ class SweepEngine {
     // ICA on the references themselves (the phase set's own limit for this algorithm; cached per phase count).
     res.ica_reference_choice = res.ica_reference_best = kNaN;
     if (dopt.method == DecompositionMethod::Ica && dopt.ica_domain == IcaDomain::Signals && np >= 2) {
-      const auto key = std::make_pair(np, pt.blend);
+      const auto key = std::make_tuple(np, pt.blend, damping.b);
       auto it = ica_refs_.find(key);
       if (it == ica_refs_.end()) {
         ReferenceIcaLimit lim;
@@ -388,38 +392,45 @@ class SweepEngine {
     return models_.emplace(np, std::move(m)).first->second;
   }
 
-  const PhaseReference& reference(std::size_t p) {
-    auto it = refs_.find(p);
+  /// The chain's damping at a point: the configuration's, or exp(−b s²) with the point's b.
+  Damping damping_of(const SweepPoint& pt) const {
+    if (std::isnan(pt.damping_b)) return c_.chain.damping;
+    return Damping{Damping::Exp, pt.damping_b, 0.0};
+  }
+
+  const PhaseReference& reference(std::size_t p, const Damping& d) {
+    const auto key = std::make_tuple(p, static_cast<int>(d.kind), d.b, d.delta);
+    auto it = refs_.find(key);
     if (it != refs_.end()) return it->second;
     const Structure big = replicate_to_radius(c_.phases[p].model, 20.5);
     // The kinematic ePDF at the per-pixel chain's resolution (s_min, s_max, damping).
     ReferenceOptions o;
     o.electron.s_min = c_.chain.s_min;
     o.electron.s_max = c_.chain.s_max;
-    o.electron.damping = c_.chain.damping;
+    o.electron.damping = d;
     o.xray_at_electron_resolution = false;
-    return refs_.emplace(p, compute_phase_reference(big, c_.phases[p].name, o)).first->second;
+    return refs_.emplace(key, compute_phase_reference(big, c_.phases[p].name, o)).first->second;
   }
 
   /// The kinematic ePDF of phase p as it sits in the point's domains: with a blend w (p > 0), the mixture of
   /// w (volume) of the first phase and 1 − w of p, at the atom fraction x = wρ₀ / (wρ₀ + (1 − w)ρ_p).
-  const PdfResult& phase_pdf(std::size_t p, double blend) {
-    if (p == 0 || blend == 0) return reference(p).electron;
-    const auto key = std::make_pair(p, blend);
+  const PdfResult& phase_pdf(std::size_t p, double blend, const Damping& d) {
+    if (p == 0 || blend == 0) return reference(p, d).electron;
+    const auto key = std::make_tuple(p, blend, static_cast<int>(d.kind), d.b, d.delta);
     auto it = blends_.find(key);
     if (it != blends_.end()) return it->second;
     const double r0 = c_.phases[0].model.number_density(), rp = c_.phases[p].model.number_density();
     const double x = blend * r0 / (blend * r0 + (1 - blend) * rp);
-    return blends_.emplace(key, blend_pdf(reference(0).electron, reference(p).electron, x, c_.chain.s_min)).first->second;
+    return blends_.emplace(key, blend_pdf(reference(0, d).electron, reference(p, d).electron, x, c_.chain.s_min)).first->second;
   }
 
   const SweepConfig& c_;
   double lambda_ = 0;
   std::map<std::tuple<double, double, int>, Truth> truths_;
   std::map<std::size_t, Model> models_;
-  std::map<std::pair<std::size_t, double>, ReferenceIcaLimit> ica_refs_;
-  std::map<std::size_t, PhaseReference> refs_;
-  std::map<std::pair<std::size_t, double>, PdfResult> blends_;
+  std::map<std::tuple<std::size_t, double, double>, ReferenceIcaLimit> ica_refs_;  // (phases, blend, damping b)
+  std::map<std::tuple<std::size_t, int, double, double>, PhaseReference> refs_;     // (phase, damping)
+  std::map<std::tuple<std::size_t, double, int, double, double>, PdfResult> blends_;
 };
 
 }  // namespace
@@ -430,8 +441,9 @@ SweepAxis parse_sweep_axis(const std::string& t) {
   if (t == "domain_probe_ratio") return SweepAxis::DomainRatio;
   if (t == "phases") return SweepAxis::PhaseCount;
   if (t == "blend_fraction") return SweepAxis::Blend;
+  if (t == "damping_pixel_b_A2") return SweepAxis::Damping;
   throw std::invalid_argument("unknown sweep axis '" + t +
-                              "' (dose_e_per_A2, thickness_nm, domain_probe_ratio, phases, blend_fraction)");
+                              "' (dose_e_per_A2, thickness_nm, domain_probe_ratio, phases, blend_fraction, damping_pixel_b_A2)");
 }
 
 std::string sweep_axis_name(SweepAxis a) {
@@ -441,6 +453,7 @@ std::string sweep_axis_name(SweepAxis a) {
     case SweepAxis::DomainRatio: return "domain_probe_ratio";
     case SweepAxis::PhaseCount: return "phases";
     case SweepAxis::Blend: return "blend_fraction";
+    case SweepAxis::Damping: return "damping_pixel_b_A2";
   }
   return "";
 }
@@ -452,6 +465,7 @@ std::string sweep_axis_label(SweepAxis a) {
     case SweepAxis::DomainRatio: return "domain size / probe size";
     case SweepAxis::PhaseCount: return "number of phases";
     case SweepAxis::Blend: return "blend fraction (first phase in the others)";
+    case SweepAxis::Damping: return "per-pixel damping b (Å²)";
   }
   return "";
 }
@@ -463,6 +477,7 @@ double SweepPoint::get(SweepAxis a) const {
     case SweepAxis::DomainRatio: return domain_ratio;
     case SweepAxis::PhaseCount: return n_phases;
     case SweepAxis::Blend: return blend;
+    case SweepAxis::Damping: return damping_b;
   }
   return 0;
 }
@@ -474,6 +489,7 @@ void SweepPoint::set(SweepAxis a, double v) {
     case SweepAxis::DomainRatio: domain_ratio = v; break;
     case SweepAxis::PhaseCount: n_phases = static_cast<int>(std::lround(v)); break;
     case SweepAxis::Blend: blend = v; break;
+    case SweepAxis::Damping: damping_b = v; break;
   }
 }
 
@@ -637,21 +653,24 @@ SweepResult run_sweep(const SweepConfig& config) {
               (b.blend > 0 ? ", blend fraction " + fmt(b.blend) : std::string()) + ".");
   {
     // ICA of the references themselves, per phase count: the phase set's own limit for this ICA.
-    std::map<std::pair<int, double>, std::tuple<double, double, double>> per_set;  // (phases, blend)
+    std::map<std::tuple<int, double, double>, std::tuple<double, double, double>> per_set;  // (phases, blend, damping)
     for (const SweepMapResult& mr : res.maps)
       for (const SweepPointResult& p : mr.points)
         if (std::isfinite(p.ica_reference_choice))
-          per_set[{p.point.n_phases, p.point.blend}] = {p.reference_similarity, p.ica_reference_choice, p.ica_reference_best};
+          per_set[{p.point.n_phases, p.point.blend, std::isnan(p.point.damping_b) ? config.chain.damping.b : p.point.damping_b}] = {
+              p.reference_similarity, p.ica_reference_choice, p.ica_reference_best};
     if (!per_set.empty()) {
       std::vector<std::vector<std::string>> rows;
       for (const auto& [k, v] : per_set)
-        rows.push_back({std::to_string(k.first), fmt(k.second), fmt(std::get<0>(v)), fmt(std::get<1>(v)), fmt(std::get<2>(v))});
+        rows.push_back({std::to_string(std::get<0>(k)), fmt(std::get<1>(k)), fmt(std::get<2>(k)), fmt(std::get<0>(v)),
+                        fmt(std::get<1>(v)), fmt(std::get<2>(v))});
       w.table("ica_of_references",
               "ICA of the noise-free reference ePDFs themselves (smallest per-phase Pearson over the criterion's window), per phase "
-              "set (number of phases and blend fraction): the "
+              "set (number of phases, blend fraction) and per-pixel damping: the "
               "solution ICA's objective prefers, and the best of its solutions (two phases: every stationary point of the "
               "contrast; more: 8 seeded runs). Below the threshold no data of that phase set pass criterion (1) by ICA's own choice.",
-              {"phases", "blend fraction", "reference similarity (max Pearson)", "ICA's choice", "best solution"}, rows);
+              {"phases", "blend fraction", "damping b (Å²)", "reference similarity (max Pearson)", "ICA's choice", "best solution"},
+              rows);
     }
   }
   for (std::size_t mi = 0; mi < res.maps.size(); ++mi) {
@@ -665,10 +684,13 @@ SweepResult run_sweep(const SweepConfig& config) {
       pear.push_back(std::isfinite(p.min_pearson) ? std::max(0.0, p.min_pearson) : 0.0);
       succ.push_back(p.success ? 1.0 : 0.0);
       rows.push_back({fmt(p.point.dose), fmt(p.point.thickness_A / 10), fmt(p.point.domain_ratio), std::to_string(p.point.n_phases),
-                      fmt(p.point.blend), fmt(p.reference_similarity), std::to_string(p.pca_components), std::to_string(p.components_used), fmt(p.min_pearson), fmt(p.min_subspace_pearson), fmt(p.min_vca_pearson), fmt(p.ica_reference_choice), fmt(p.accuracy), p.success ? "yes" : "no",
+                      fmt(p.point.blend), fmt(std::isnan(p.point.damping_b) ? config.chain.damping.b : p.point.damping_b),
+                      fmt(p.reference_similarity), std::to_string(p.pca_components), std::to_string(p.components_used), fmt(p.min_pearson), fmt(p.min_subspace_pearson), fmt(p.min_vca_pearson), fmt(p.ica_reference_choice), fmt(p.accuracy), p.success ? "yes" : "no",
                       fmt(p.seconds, 3), p.summary});
     }
-    const auto logscale = [](SweepAxis a) { return a != SweepAxis::PhaseCount && a != SweepAxis::Blend; };
+    const auto logscale = [](SweepAxis a) {
+      return a != SweepAxis::PhaseCount && a != SweepAxis::Blend && a != SweepAxis::Damping;
+    };
     const bool xlog = logscale(mr.map.x), ylog = logscale(mr.map.y);
     w.phase_map_figure(tag + "_accuracy", "Classification accuracy (cells marked where unmixing succeeds)",
                        sweep_axis_label(mr.map.x), mr.map.xs, xlog, sweep_axis_label(mr.map.y), mr.map.ys, ylog, acc,
@@ -677,7 +699,8 @@ SweepResult run_sweep(const SweepConfig& config) {
                        sweep_axis_label(mr.map.x), mr.map.xs, xlog, sweep_axis_label(mr.map.y), mr.map.ys, ylog, pear,
                        "min Pearson", succ, 0, 1);
     w.table(tag, "Every point of map " + std::to_string(mi + 1),
-            {"dose (e⁻/Å²)", "thickness (nm)", "domain/probe", "phases", "blend fraction", "reference similarity (max Pearson)",
+            {"dose (e⁻/Å²)", "thickness (nm)", "domain/probe", "phases", "blend fraction", "damping b (Å²)",
+             "reference similarity (max Pearson)",
              "PCA count (automatic)", "ICA components", "min Pearson", "min subspace ceiling", "min Pearson (VCA)", "min Pearson (ICA of the references)", "accuracy", "success",
              "seconds", "summary"},
             rows);

@@ -1,6 +1,7 @@
 // sedpdf/validate/sweep.hpp — unmixing limits (issue 8, item 4): where PCA → ICA of per-pixel ePDFs stops
 // recovering the phases, as a function of dose (e⁻/Å²), specimen thickness, domain size / probe size, the
-// number of phases and their PDF similarity (a blend of the first phase into the others). Each sweep point is
+// number of phases, their PDF similarity (a blend of the first phase into the others) and the chain's per-pixel
+// damping. Each sweep point is
 // a small scenario run with the fast model's profile-only mode (azimuthal profiles with exact counting
 // statistics instead of 2-D patterns: the same numbers after azimuthal integration, ~100× faster), the 003 chain on n × n binned profiles, PCA → ICA on G(r), and the success
 // criterion of validate/sweep_criteria.hpp. Specimen of a point: a uniform slab of the given thickness on the
@@ -41,9 +42,11 @@ struct SweepPhase {
 /// holds mostly the first phase. The table gives the resulting similarity as the largest Pearson between two
 /// phases' references, so the maps read as unmixing success against PDF similarity (BRIEF: "for which … PDF
 /// similarity does ICA recover the phases").
-enum class SweepAxis { Dose, Thickness, DomainRatio, PhaseCount, Blend };
-/// "dose_e_per_A2", "thickness_nm", "domain_probe_ratio", "phases", "blend_fraction" (throws
-/// std::invalid_argument otherwise).
+/// Damping: the per-pixel damping b of the chain, exp(−b s²) (Å²), an analysis choice (003: 0.6–1.0, "more for
+/// single pixels"); the references are taken at the same damping, and the noise realisation does not change.
+enum class SweepAxis { Dose, Thickness, DomainRatio, PhaseCount, Blend, Damping };
+/// "dose_e_per_A2", "thickness_nm", "domain_probe_ratio", "phases", "blend_fraction", "damping_pixel_b_A2"
+/// (throws std::invalid_argument otherwise).
 SweepAxis parse_sweep_axis(const std::string& text);
 std::string sweep_axis_name(SweepAxis a);
 /// Axis label with units for plots ("dose (e⁻/Å²)", …).
@@ -56,6 +59,8 @@ struct SweepPoint {
   double domain_ratio = 5;    ///< mean domain size / probe diameter
   int n_phases = 2;
   double blend = 0;           ///< SweepAxis::Blend: volume fraction of the first phase in the others' domains, [0, 1)
+  /// SweepAxis::Damping: per-pixel exp(−b s²) damping b (Å², >= 0); NaN: the configuration's chain damping
+  double damping_b = std::numeric_limits<double>::quiet_NaN();
   /// The value along an axis (thickness in nm).
   double get(SweepAxis a) const;
   /// Sets the value along an axis (thickness given in nm).
