@@ -178,7 +178,7 @@ TEST(SweepFindings, CountsWhereMapsAndSpectraPassAndWhy) {
   ASSERT_EQ(f.size(), 1u);
   const std::string& s = f[0];
   auto has = [&](const std::string& w) { EXPECT_NE(s.find(w), std::string::npos) << "missing: " << w << "\nin: " << s; };
-  has("Map 1 (dose_e_per_A2 × thickness_nm): the criterion is met at 1 of 6 points.");
+  has("Map 1 (dose_e_per_A2 × thickness_nm): the criterion is met at 1 of 6 points (dose_e_per_A2 = 30, thickness_nm = 25).");
   has("pass at 3 (thickness_nm = 25: first at dose_e_per_A2 = 10; thickness_nm = 100: first at dose_e_per_A2 = 30)");
   has("The component spectra (criterion 1) pass at 1.");
   has("Of the 5 points where they fail, the data hold every phase at 3");

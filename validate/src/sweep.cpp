@@ -552,7 +552,16 @@ std::vector<std::string> sweep_findings(const std::vector<SweepMapResult>& maps,
       }
     }
     std::string s = "Map " + std::to_string(mi + 1) + " (" + xn + " × " + yn + "): the criterion is met at " +
-                    std::to_string(success) + " of " + std::to_string(n) + " points. ";
+                    std::to_string(success) + " of " + std::to_string(n) + " points";
+    if (success > 0 && success <= 6) {
+      std::string where;
+      for (std::size_t j = 0; j < mr.map.ys.size(); ++j)
+        for (std::size_t i = 0; i < nx; ++i)
+          if (mr.points[j * nx + i].success)
+            where += (where.empty() ? "" : "; ") + xn + " = " + fmt(mr.map.xs[i]) + ", " + yn + " = " + fmt(mr.map.ys[j]);
+      s += " (" + where + ")";
+    }
+    s += ". ";
     // The maps alone: per y, the first x at which they pass.
     std::string per_y;
     for (std::size_t j = 0; j < mr.map.ys.size(); ++j) {
