@@ -155,6 +155,14 @@ TEST(Answers, IcaFailureIsAttributedToTheDataOrToIca) {
   EXPECT_NE(a.evidence.find("reaches 0.955"), std::string::npos);
   EXPECT_NE(a.evidence.find("correlate -0.450"), std::string::npos) << a.evidence;
   EXPECT_NE(a.evidence.find("A 0.940, B 0.920 — it recovers them"), std::string::npos) << a.evidence;
+  // With the references at other dampings: says at which ICA's own choice would pass, or that none does.
+  d.ica_reference_vs_damping = {{0.0, 0.953, 0.953}, {0.3, 0.876, 0.876}, {1.0, 0.632, 0.955}};
+  a = find(study_answers(d, kNames), "Did ICA");
+  EXPECT_NE(a.evidence.find("On perfect data it would pass with the per-pixel damping b = 0 Å² (0.953) — noise-free only"), std::string::npos) << a.evidence;
+  d.ica_reference_vs_damping = {{0.3, 0.876, 0.876}, {1.0, 0.632, 0.955}};
+  a = find(study_answers(d, kNames), "Did ICA");
+  EXPECT_NE(a.evidence.find("It fails at every per-pixel damping tried (b = 0.3–1 Å²)."), std::string::npos) << a.evidence;
+  d.ica_reference_vs_damping.clear();
   // ICA would pass on perfect data: the rotation on these data is the problem.
   d.ica_reference.preferred_smallest = 0.95;
   a = find(study_answers(d, kNames), "Did ICA");

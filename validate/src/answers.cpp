@@ -166,6 +166,16 @@ std::vector<StudyAnswer> study_answers(const DatasetStudy& d, const std::vector<
                       f3(L.preferred_smallest) + (refs_fail ? " (perfect data fail too; the best of its solutions, which its "
                                                               "objective does not choose, reaches " + f3(L.best_smallest) + ")"
                                                             : " (perfect data would pass)") + ".";
+      if (refs_fail && !d.ica_reference_vs_damping.empty()) {
+        std::string pass;
+        for (const DatasetStudy::DampingIcaLimit& q : d.ica_reference_vs_damping)
+          if (q.choice >= c.min_pearson) pass += (pass.empty() ? "" : ", ") + g(q.b) + " Å² (" + f3(q.choice) + ")";
+        a.evidence += pass.empty() ? " It fails at every per-pixel damping tried (b = " + g(d.ica_reference_vs_damping.front().b) +
+                                         "–" + g(d.ica_reference_vs_damping.back().b) + " Å²)."
+                                   : " On perfect data it would pass with the per-pixel damping b = " + pass +
+                                         " — noise-free only: less damping leaves single pixels noisier (docs/study.md, \"The "
+                                         "per-pixel damping\").";
+      }
       if (v.reference_pearson.size() == 4 && np == 2)
         a.evidence += " The two references correlate " + f3(v.reference_pearson[1]) +
                       " over the window; ICA's outputs are uncorrelated by construction.";

@@ -255,6 +255,16 @@ void add_study_sections(ReportWriter& w, const StudyReportInputs& in) {
       add_unmixing_section(w, uin, v, cfg.criteria, ds.pca_variance_ratio, ds.pca_components);
       add_ica_solutions_section(w, ds.ica_solutions, ds.ica_scan_data, ds.ica_reference, ds.ica_scan_references, uin.phase_names,
                                 cfg.criteria.window, ds.ica_reference_note);
+      if (!ds.ica_reference_vs_damping.empty()) {
+        std::vector<std::vector<std::string>> rows;
+        for (const DatasetStudy::DampingIcaLimit& q : ds.ica_reference_vs_damping)
+          rows.push_back({fmt(q.b, 3) + (q.b == cfg.chain.damping.b ? " (this run)" : ""), fixed(q.choice, 3), fixed(q.best, 3)});
+        w.table("ica_reference_vs_damping",
+                "ICA of the noise-free reference ePDFs at other per-pixel dampings exp(−b s²) (the chain's s range kept): the "
+                "smallest per-phase Pearson of ICA's own choice and of its best solution. 003 damps single pixels with b ≈ "
+                "0.6–1.0; docs/study.md, \"The per-pixel damping\"",
+                {"b (Å²)", "ICA's choice", "best solution"}, rows);
+      }
     } else {
       // add_unmixing_section names its figures and tables itself: a second dataset gets its own short section.
       std::vector<std::vector<std::string>> rows;
@@ -477,6 +487,17 @@ void write_study_h5(const std::string& path, const StudyConfig& cfg, const Study
       h.dataset(g + "/truth_thickness", ds.truth_thickness, "Å");
       h.dataset(g + "/phase_pearson", ds.verdict.phase_pearson, "1");
       h.dataset(g + "/vca_phase_pearson", ds.vca_pearson, "1");
+      if (!ds.ica_reference_vs_damping.empty()) {
+        std::vector<double> bb, ch, be;
+        for (const DatasetStudy::DampingIcaLimit& q : ds.ica_reference_vs_damping) {
+          bb.push_back(q.b);
+          ch.push_back(q.choice);
+          be.push_back(q.best);
+        }
+        h.dataset(g + "/ica_reference_damping_b", bb, "Å²");
+        h.dataset(g + "/ica_reference_damping_choice", ch, "1");
+        h.dataset(g + "/ica_reference_damping_best", be, "1");
+      }
       h.dataset(g + "/subspace_pearson", ds.verdict.subspace_pearson, "1");
       h.dataset(g + "/reference_pearson", ds.verdict.reference_pearson, "1");
       for (std::size_t p = 0; p < ds.references.size(); ++p)

@@ -260,6 +260,16 @@ struct DatasetStudy {
   /// dependent references); then ica_reference.k = 0.
   ReferenceIcaLimit ica_reference;
   std::string ica_reference_note;
+  /// The same ICA of the references with the per-pixel damping exp(−b s²) replaced by each b of
+  /// kIcaDampingScan (the chain's s range kept; the references' φ(s) transformed again onto r): the smallest
+  /// per-phase Pearson of ICA's own choice and of the best solution per b — which damping would let ICA return
+  /// the phases from perfect data. Empty when ica_reference was not computed.
+  struct DampingIcaLimit {
+    double b = 0;        ///< Å²
+    double choice = 0;   ///< ReferenceIcaLimit::preferred_smallest
+    double best = 0;     ///< ReferenceIcaLimit::best_smallest
+  };
+  std::vector<DampingIcaLimit> ica_reference_vs_damping;
   /// Two components of ICA in the signals domain only: every rotation of the data's own PCA span FastICA can
   /// converge to (ica_stationary_points), scored against the references; the one with the largest negentropy
   /// is ICA's own choice. Empty otherwise.
@@ -283,6 +293,10 @@ struct DatasetStudy {
   std::vector<double> scan_pearson, scan_max_abs_dG, scan_first_peak_ratio;
   double seconds_simulate = 0, seconds_reduce = 0, seconds_unmix = 0, seconds_regions = 0;
 };
+
+/// The per-pixel dampings b (Å²) at which the study repeats ICA of the references (DatasetStudy::
+/// ica_reference_vs_damping): none, 003's range 0.6–1.0, and either side.
+inline constexpr double kIcaDampingScan[] = {0.0, 0.3, 0.6, 1.0, 1.5};
 
 struct StudyResult {
   std::string output_dir, report_html;
