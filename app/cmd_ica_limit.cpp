@@ -8,7 +8,6 @@
 #include <fstream>
 #include <iomanip>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -18,6 +17,7 @@
 #include "output_files.hpp"
 #include "sedpdf/structures/atomic_file.hpp"
 #include "sedpdf/structures/error.hpp"
+#include "sedpdf/structures/text.hpp"
 #include "sedpdf/validate/ica_limit.hpp"
 #include "sedpdf/validate/metrics.hpp"
 #include "sedpdf/validate/report_sections.hpp"
@@ -41,41 +41,29 @@ struct Curve {
   std::vector<double> r, G;
 };
 
-std::vector<std::string> split_csv(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cell;
-  std::istringstream s(line);
-  while (std::getline(s, cell, ',')) {
-    cell.erase(0, cell.find_first_not_of(" \t\r"));
-    cell.erase(cell.find_last_not_of(" \t\r") + 1);
-    out.push_back(cell);
-  }
-  return out;
-}
-
 /// Reads r and one G column of a CSV table: lines starting with '#' are comments, the first other line the
 /// header; the r column is "r_A" (or the first column), the G column `column`, else "G_A-2", else the only
 /// column whose name starts with "G". r must increase; every value finite.
 Curve read_curve(const std::string& path, const std::string& column) {
   std::ifstream in(path);
   if (!in) throw InputError(path, 0, "", "cannot open the reference PDF file");
+  detail::LineReader lines(in, path);
   std::string line;
-  std::size_t ln = 0;
   std::vector<std::string> header;
-  while (std::getline(in, line)) {
-    ++ln;
+  while (lines.next(line)) {
     if (line.empty() || line[0] == '#') continue;
-    header = split_csv(line);
+    header = detail::split_csv(line);
     break;
   }
-  if (header.size() < 2) throw InputError(path, ln, "header", "needs a header line with an r column and a G column");
+  const std::size_t hl = lines.line_no();
+  if (header.size() < 2) throw InputError(path, hl, "header", "needs a header line with an r column and a G column");
   std::size_t ir = 0, ig = header.size();
   for (std::size_t i = 0; i < header.size(); ++i)
     if (header[i] == "r_A") ir = i;
   if (!column.empty()) {
     for (std::size_t i = 0; i < header.size(); ++i)
       if (header[i] == column) ig = i;
-    if (ig == header.size()) throw InputError(path, ln, "--column", "no column '" + column + "' in the header");
+    if (ig == header.size()) throw InputError(path, hl, "--column", "no column '" + column + "' in the header");
   } else {
     std::vector<std::size_t> gs;
     for (std::size_t i = 0; i < header.size(); ++i) {
@@ -86,37 +74,27 @@ Curve read_curve(const std::string& path, const std::string& column) {
       if (gs.size() != 1) {
         std::string list;
         for (std::size_t i : gs) list += (list.empty() ? "" : ", ") + header[i];
-        throw InputError(path, ln, "--column",
+        throw InputError(path, hl, "--column",
                          gs.empty() ? "no G column in the header" : "several G columns (" + list + "): choose one with --column");
       }
       ig = gs[0];
     }
   }
   Curve c;
-  while (std::getline(in, line)) {
-    ++ln;
+  while (lines.next(line)) {
     if (line.empty() || line[0] == '#') continue;
-    const std::vector<std::string> cells = split_csv(line);
+    const std::vector<std::string> cells = detail::split_csv(line);
+    const std::size_t ln = lines.line_no();
     if (cells.size() != header.size())
       throw InputError(path, ln, "", std::to_string(cells.size()) + " values for " + std::to_string(header.size()) + " columns");
-    double v[2];
-    const std::size_t idx[2] = {ir, ig};
-    for (int k = 0; k < 2; ++k) {
-      std::size_t used = 0;
-      try {
-        v[k] = std::stod(cells[idx[k]], &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used == 0 || used != cells[idx[k]].size() || !std::isfinite(v[k]))
-        throw InputError(path, ln, header[idx[k]], "'" + cells[idx[k]] + "' is not a finite number");
-    }
-    if (!c.r.empty() && !(v[0] > c.r.back()))
+    const double r = detail::finite_or_throw(cells[ir], path, ln, header[ir]);
+    const double g = detail::finite_or_throw(cells[ig], path, ln, header[ig]);
+    if (!c.r.empty() && !(r > c.r.back()))
       throw InputError(path, ln, header[ir], "r must increase (" + cells[ir] + " after " + fixed(c.r.back(), 6) + ")");
-    c.r.push_back(v[0]);
-    c.G.push_back(v[1]);
+    c.r.push_back(r);
+    c.G.push_back(g);
   }
-  if (c.r.size() < 2) throw InputError(path, ln, "", "fewer than two data rows");
+  if (c.r.size() < 2) throw InputError(path, lines.line_no(), "", "fewer than two data rows");
   return c;
 }
 
@@ -139,8 +117,7 @@ void run_ica_limit(const IcaLimitArgs& a, std::ostream& out) {
     throw InputError("", 0, "--contrast", e.what());
   }
   fs.seed = a.seed;
-  if (!a.output.empty() && a.output.size() < 4) throw InputError("", 0, "-o", "output must end in .csv");
-  if (!a.output.empty() && a.output.substr(a.output.size() - 4) != ".csv")
+  if (!a.output.empty() && std::filesystem::path(a.output).extension() != ".csv")
     throw InputError("", 0, "-o", "output '" + a.output + "' must end in .csv");
 
   // The grid ICA samples, as the study's decomposition grid: lo, lo + step, … <= hi.

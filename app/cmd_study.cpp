@@ -273,8 +273,8 @@ void register_study(CLI::App& app, std::ostream& out) {
   auto args = std::make_shared<StudyArgs>();
   auto* st = app.add_subcommand(
       "study",
-      "Unmixing limits: PCA → ICA success vs dose (e⁻/Å²), thickness, domain size / probe size, number of phases and "
-      "PDF similarity (blend fraction) and the per-pixel damping, "
+      "Unmixing limits: PCA → ICA success vs dose (e⁻/Å²), thickness, domain size / probe size, number of phases, "
+      "PDF similarity (blend fraction) and per-pixel damping (Å²), "
       "with the fast model's profile-only mode; tables and phase diagrams in report.html. Keys: docs/study.md, "
       "examples/sweep_unmixing.toml");
   st->add_option("config", args->config, "sweep TOML file")->required();

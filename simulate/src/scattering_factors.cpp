@@ -18,6 +18,7 @@
 
 #include "coefficient_table.hpp"
 #include "sedpdf/structures/error.hpp"
+#include "sedpdf/structures/text.hpp"
 
 namespace sedpdf {
 
@@ -27,39 +28,8 @@ constexpr int kMaxZ = 118;
 constexpr const char* kLobatoRelPath = "scattering/lobato_vandyck_2014.csv";
 constexpr const char* kLobatoWhat = "Lobato & Van Dyck scattering-factor table";
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string trim(const std::string& s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
-
-std::vector<std::string> split_csv(const std::string& line) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (;;) {
-    const size_t comma = line.find(',', start);
-    out.push_back(trim(line.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
-
 /// Parses the whole of `text` as a finite double (locale independent); false otherwise.
-bool parse_double(const std::string& text, double& value) {
-  if (text.empty()) return false;
-  const char* first = text.data();
-  const char* last = text.data() + text.size();
-  if (*first == '+') ++first;  // from_chars does not accept a leading '+'
-  const auto res = std::from_chars(first, last, value);
-  return res.ec == std::errc() && res.ptr == last && std::isfinite(value);
-}
+bool parse_finite(std::string_view text, double& value) { return detail::parse_double(text, value) && std::isfinite(value); }
 
 }  // namespace
 
@@ -78,12 +48,12 @@ CoefficientTable read_coefficient_csv(const std::string& path, const std::string
   size_t rows = 0;
   while (std::getline(in, line)) {
     ++line_no;
-    const std::string t = trim(line);
+    const std::string_view t = detail::trim(line);
     if (t.empty() || t[0] == '#') continue;
-    std::vector<std::string> fields = split_csv(t);
+    std::vector<std::string> fields = detail::split_csv(t);
     if (!seen_first) {
       seen_first = true;
-      if (lower(fields[0]) == "z") {  // header row
+      if (detail::to_lower(fields[0]) == "z") {  // header row
         if (fields.size() != 12)
           throw InputError(path, line_no, "",
                            "header has " + std::to_string(fields.size()) + " fields, expected 12 (Z,symbol,a1..a5,b1..b5)");
@@ -95,12 +65,12 @@ CoefficientTable read_coefficient_csv(const std::string& path, const std::string
       throw InputError(path, line_no, "",
                        "row has " + std::to_string(fields.size()) + " fields, expected 12 (Z,symbol,a1..a5,b1..b5)");
     double zd = 0;
-    if (!parse_double(fields[0], zd) || zd != std::floor(zd) || zd < 1 || zd > kMaxZ)
+    if (!parse_finite(fields[0], zd) || zd != std::floor(zd) || zd < 1 || zd > kMaxZ)
       throw InputError(path, line_no, names[0], "'" + fields[0] + "' is not an atomic number 1.." +
                                                     std::to_string(kMaxZ));
     const int z = static_cast<int>(zd);
     const Element el = Element::from_z(z);
-    if (lower(fields[1]) != lower(el.symbol()))
+    if (detail::to_lower(fields[1]) != detail::to_lower(el.symbol()))
       throw InputError(path, line_no, names[1],
                        "symbol '" + fields[1] + "' does not match Z = " + std::to_string(z) + " (" + el.symbol() + ")");
     if (table.present[z])
@@ -108,7 +78,7 @@ CoefficientTable read_coefficient_csv(const std::string& path, const std::string
     std::array<double, 10> c{};
     for (size_t i = 0; i < 10; ++i) {
       const std::string& f = fields[2 + i];
-      if (!parse_double(f, c[i]))
+      if (!parse_finite(f, c[i]))
         throw InputError(path, line_no, names[2 + i], "'" + f + "' is not a finite number");
       if (i >= 5 && !(c[i] > 0) && !(zero_terms_allowed && c[i] == 0 && c[i - 5] == 0))
         throw InputError(path, line_no, names[2 + i], "b coefficient '" + f + "' must be positive (Å²)");
@@ -154,7 +124,7 @@ std::string radiation_name(Radiation r) {
 }
 
 Radiation parse_radiation(const std::string& name) {
-  const std::string n = lower(trim(name));
+  const std::string n = detail::to_lower(detail::trim(name));
   if (n == "xray" || n == "x-ray" || n == "x_ray" || n == "x") return Radiation::Xray;
   if (n == "electron" || n == "electrons" || n == "e") return Radiation::Electron;
   if (n == "neutron" || n == "neutrons" || n == "n") return Radiation::Neutron;

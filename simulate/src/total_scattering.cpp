@@ -166,6 +166,12 @@ void ramp_below_s_min(const std::vector<double>& s, double s_min, std::vector<do
   for (size_t i = 0; i < s.size() && s[i] < s_min; ++i) phi[i] = at_min * s[i] / s_min;
 }
 
+std::vector<double> measured_pdf_from_phi(const std::vector<double>& s, std::vector<double> phi, double s_min,
+                                          const std::vector<double>& r, const Damping& d, double s_max) {
+  ramp_below_s_min(s, s_min, phi);
+  return sine_transform_s_to_r(s, phi, r, d, s_max);
+}
+
 PdfResult experimental_pdf(const PartialPdfs& p, const ScatteringFactors& sf, const PdfOptions& opt) {
   const auto bad = [](const std::string& what) { return std::invalid_argument("experimental_pdf: " + what); };
   if (!(opt.s_max > 0) || !std::isfinite(opt.s_max)) throw bad("s_max " + format_number(opt.s_max) + " must be positive");

@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "io_util.hpp"
+#include "sedpdf/structures/text.hpp"
 #include "sedpdf/structures/atomic_file.hpp"
 #include "sedpdf/structures/io.hpp"
 

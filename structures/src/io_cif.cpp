@@ -25,7 +25,7 @@
 #include <gemmi/smcif.hpp>
 #include <gemmi/symmetry.hpp>
 
-#include "io_util.hpp"
+#include "sedpdf/structures/text.hpp"
 #include "sedpdf/structures/io.hpp"
 
 namespace sedpdf {

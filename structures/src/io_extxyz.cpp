@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "io_util.hpp"
+#include "sedpdf/structures/text.hpp"
 #include "sedpdf/structures/io.hpp"
 
 namespace sedpdf {

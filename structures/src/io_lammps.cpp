@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "io_util.hpp"
+#include "sedpdf/structures/text.hpp"
 #include "sedpdf/structures/io.hpp"
 
 namespace sedpdf {

@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "io_util.hpp"
+#include "sedpdf/structures/text.hpp"
 #include "sedpdf/structures/io.hpp"
 
 namespace sedpdf {

@@ -10,34 +10,18 @@
 namespace sedpdf {
 namespace {
 
-std::string f3(double v) {
+/// `v` printed with the printf format `f` (one double), "n/a" when not finite.
+std::string num(const char* f, double v) {
   if (!std::isfinite(v)) return "n/a";
-  char b[32];
-  std::snprintf(b, sizeof b, "%.3f", v);
+  char b[48];
+  std::snprintf(b, sizeof b, f, v);
   return b;
 }
-std::string f3s(double v) {  // signed
-  if (!std::isfinite(v)) return "n/a";
-  char b[32];
-  std::snprintf(b, sizeof b, "%+.3f", v);
-  return b;
-}
-std::string pct(double v) {
-  if (!std::isfinite(v)) return "n/a";
-  char b[32];
-  std::snprintf(b, sizeof b, "%.0f %%", 100 * v);
-  return b;
-}
-std::string g(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%g", v);
-  return b;
-}
-std::string nm(double angstrom) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.0f nm", angstrom / 10);
-  return b;
-}
+std::string f3(double v) { return num("%.3f", v); }
+std::string f3s(double v) { return num("%+.3f", v); }  // signed
+std::string pct(double v) { return num("%.0f %%", 100 * v); }
+std::string nm(double angstrom) { return num("%.0f nm", angstrom / 10); }
+std::string g(double v) { return num("%g", v); }
 std::string count(const PeakComparison& p) {
   return std::to_string(p.n_matched) + "/" + std::to_string(p.reference_peaks.size());
 }

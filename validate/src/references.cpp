@@ -102,9 +102,7 @@ PdfResult blend_pdf(const PdfResult& a, const PdfResult& b, double x, double s_m
     M.phi[i] = (x * fa * fa * A.phi[i] + (1 - x) * fb * fb * B.phi[i]) / f2;
     M.S[i] = 1 + (x * fa * fa * (A.S[i] - 1) + (1 - x) * fb * fb * (B.S[i] - 1)) / f2;
   }
-  std::vector<double> phi = M.phi;
-  ramp_below_s_min(M.s, s_min, phi);
-  out.G = sine_transform_s_to_r(M.s, phi, out.r, out.damping, out.s_max);
+  out.G = measured_pdf_from_phi(M.s, M.phi, s_min, out.r, out.damping, out.s_max);
   return out;
 }
 

@@ -957,16 +957,13 @@ StudyResult run_study(const StudyConfig& config) {
         FastIcaSettings fs = dopt.fastica;
         fs.seed = dopt.seed;
         ds.ica_reference = reference_ica_limit(ds.r, uin.references, crit.window, fs);
-        // The same at other per-pixel dampings: each reference's φ(s) (before the s_min ramp) ramped and
-        // transformed again onto the decomposition grid with exp(−b s²).
+        // The same at other per-pixel dampings: each reference's φ(s) transformed again onto the decomposition
+        // grid with exp(−b s²).
         for (double b : kIcaDampingScan) {
           std::vector<std::vector<double>> rb;
-          for (std::size_t p = 0; p < np; ++p) {
-            const TotalScattering& S = pixel_refs[p].scattering;
-            std::vector<double> phi = S.phi;
-            ramp_below_s_min(S.s, cfg.chain.s_min, phi);
-            rb.push_back(sine_transform_s_to_r(S.s, phi, ds.r, Damping{Damping::Exp, b, 0.0}, pixel_refs[p].s_max));
-          }
+          for (const PdfResult& ref : pixel_refs)
+            rb.push_back(measured_pdf_from_phi(ref.scattering.s, ref.scattering.phi, cfg.chain.s_min, ds.r,
+                                               Damping{Damping::Exp, b, 0.0}, ref.s_max));
           const ReferenceIcaLimit Lb = reference_ica_limit(ds.r, rb, crit.window, fs);
           ds.ica_reference_vs_damping.push_back({b, Lb.preferred_smallest, Lb.best_smallest});
         }

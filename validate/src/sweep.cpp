@@ -63,6 +63,7 @@ class SweepEngine {
     if (!std::isnan(pt.damping_b) && !(pt.damping_b >= 0 && std::isfinite(pt.damping_b)))
       throw std::invalid_argument("sweep: per-pixel damping b must be >= 0 Å², got " + fmt(pt.damping_b));
     const Damping damping = damping_of(pt);
+    res.point.damping_b = damping.b;  // the value in effect, for the tables
     const std::size_t np = static_cast<std::size_t>(pt.n_phases);
     const Truth& truth = truth_for(pt);
     const Model& model = model_for(np);
@@ -666,8 +667,8 @@ SweepResult run_sweep(const SweepConfig& config) {
     for (const SweepMapResult& mr : res.maps)
       for (const SweepPointResult& p : mr.points)
         if (std::isfinite(p.ica_reference_choice))
-          per_set[{p.point.n_phases, p.point.blend, std::isnan(p.point.damping_b) ? config.chain.damping.b : p.point.damping_b}] = {
-              p.reference_similarity, p.ica_reference_choice, p.ica_reference_best};
+          per_set[{p.point.n_phases, p.point.blend, p.point.damping_b}] = {p.reference_similarity, p.ica_reference_choice,
+                                                                            p.ica_reference_best};
     if (!per_set.empty()) {
       std::vector<std::vector<std::string>> rows;
       for (const auto& [k, v] : per_set)
@@ -693,7 +694,7 @@ SweepResult run_sweep(const SweepConfig& config) {
       pear.push_back(std::isfinite(p.min_pearson) ? std::max(0.0, p.min_pearson) : 0.0);
       succ.push_back(p.success ? 1.0 : 0.0);
       rows.push_back({fmt(p.point.dose), fmt(p.point.thickness_A / 10), fmt(p.point.domain_ratio), std::to_string(p.point.n_phases),
-                      fmt(p.point.blend), fmt(std::isnan(p.point.damping_b) ? config.chain.damping.b : p.point.damping_b),
+                      fmt(p.point.blend), fmt(p.point.damping_b),
                       fmt(p.reference_similarity), std::to_string(p.pca_components), std::to_string(p.components_used), fmt(p.min_pearson), fmt(p.min_subspace_pearson), fmt(p.min_vca_pearson), fmt(p.ica_reference_choice), fmt(p.accuracy), p.success ? "yes" : "no",
                       fmt(p.seconds, 3), p.summary});
     }

@@ -211,6 +211,11 @@ struct PdfResult {
 /// size mismatch or s_min beyond the grid.
 void ramp_below_s_min(const std::vector<double>& s, double s_min, std::vector<double>& phi);
 
+/// G(r) (Å⁻²) of a φ(s) given on the grid s (from 0, Å⁻¹) as experimental_pdf measures it: 003 step 6 below s_min
+/// (ramp_below_s_min, on a copy), then damping d and the transform to s_max onto r (sine_transform_s_to_r).
+std::vector<double> measured_pdf_from_phi(const std::vector<double>& s, std::vector<double> phi, double s_min,
+                                          const std::vector<double>& r, const Damping& d, double s_max);
+
 /// The PDF measured to s_max with damping: the uniform s grid 0..s_max with step s_max/⌈s_max/ds⌉ (<= ds,
 /// s_max a node), total_scattering there,
 /// φ and every φ_ab replaced below s_min by the ramp φ(s_min)·s/s_min, then sine transforms onto

@@ -1,12 +1,12 @@
 // sedpdf/validate/sweep.hpp — unmixing limits (issue 8, item 4): where PCA → ICA of per-pixel ePDFs stops
 // recovering the phases, as a function of dose (e⁻/Å²), specimen thickness, domain size / probe size, the
 // number of phases, their PDF similarity (a blend of the first phase into the others) and the chain's per-pixel
-// damping. Each sweep point is
-// a small scenario run with the fast model's profile-only mode (azimuthal profiles with exact counting
-// statistics instead of 2-D patterns: the same numbers after azimuthal integration, ~100× faster), the 003 chain on n × n binned profiles, PCA → ICA on G(r), and the success
-// criterion of validate/sweep_criteria.hpp. Specimen of a point: a uniform slab of the given thickness on the
-// carbon film, its phases in columnar Poisson–Voronoi domains of mean size = ratio × probe diameter (equal
-// fractions). Results: tables (CSV) and phase-diagram plots in a report. Details: docs/study.md, "Sweeps".
+// damping. Each sweep point is a small scenario run with the fast model's profile-only mode (azimuthal profiles
+// with exact counting statistics instead of 2-D patterns: the same numbers after azimuthal integration, ~100×
+// faster), the 003 chain on n × n binned profiles, PCA → ICA on G(r), and the success criterion of
+// validate/sweep_criteria.hpp. Specimen of a point: a uniform slab of the given thickness on the carbon film, its
+// phases in columnar Poisson–Voronoi domains of mean size = ratio × probe diameter (equal fractions). Results:
+// tables (CSV) and phase-diagram plots in a report. Details: docs/study.md, "Sweeps".
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -110,7 +110,7 @@ struct SweepConfig {
 };
 
 struct SweepPointResult {
-  SweepPoint point;
+  SweepPoint point;  ///< as evaluated: damping_b holds the damping in effect (the configuration's when unset)
   bool success = false, spectra_ok = false, maps_ok = false;
   int pca_components = 0;     ///< automatic count (parallel analysis; −1 when not evaluated)
   int components_used = 0;    ///< components given to ICA

@@ -1,6 +1,6 @@
-// structures/src/io_util.hpp — private helpers shared by the structure readers and writers: line reading
-// with 1-based line numbers, whitespace splitting, locale-independent number parsing and formatting.
-// Not installed; include only from structures/src/io_*.cpp.
+// sedpdf/structures/text.hpp — helpers shared by the text readers and writers of every stage (structure files,
+// scattering tables, G(r) tables): line reading with 1-based line numbers, whitespace and comma splitting,
+// locale-independent number parsing (with InputError naming file, line and field) and formatting.
 #pragma once
 #include <charconv>
 #include <cmath>
@@ -53,6 +53,18 @@ inline std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
+}
+
+/// The comma-separated fields of a CSV line, each trimmed; "a,,b," gives four fields (no quoting).
+inline std::vector<std::string> split_csv(std::string_view line) {
+  std::vector<std::string> out;
+  for (;;) {
+    const size_t comma = line.find(',');
+    out.emplace_back(trim(line.substr(0, comma)));
+    if (comma == std::string_view::npos) break;
+    line.remove_prefix(comma + 1);
+  }
+  return out;
 }
 
 inline std::string to_lower(std::string_view s) {
