@@ -127,4 +127,50 @@ TEST(Peaks, ComparePeakPositionsAgainstReference) {
   EXPECT_NEAR(c.max_abs_offset, 0.08, 2e-3);
   EXPECT_NEAR(nearest_peak(x, y, 1.5, {1.0, 2.0}).position, 1.53, 1e-3);
   EXPECT_NEAR(first_peak_scale(x, y, ref, {1.0, 2.0}), 1.0, 1e-3);
+  // From y's side: its extra 1.1 Å peak has no reference peak within 0.2 Å; 1.53, 2.58 are within 0.1, 4.15 is not.
+  ASSERT_EQ(c.peaks.size(), 4u);
+  ASSERT_EQ(c.peak_offsets.size(), 4u);
+  EXPECT_TRUE(std::isnan(c.peak_offsets[0]));
+  EXPECT_NEAR(c.peak_offsets[1], 0.03, 2e-3);
+  EXPECT_NEAR(c.peak_offsets[2], 0.08, 2e-3);
+  EXPECT_NEAR(c.peak_offsets[3], 0.15, 2e-3);
+  EXPECT_EQ(c.n_peaks_at_reference, 2u);
+  EXPECT_NEAR(c.max_abs_peak_offset, 0.08, 2e-3);
+  EXPECT_FALSE(c.peaks_at_reference());
+  EXPECT_FALSE(c.positions_ok);
+}
+
+TEST(Peaks, ComparePeakPositionsCountsBothWays) {
+  // A curve of lower resolution than its reference: the reference's close pair 2.95 / 3.45 Å is one broad
+  // peak at 3.2 Å in y, 0.25 Å from either; the other peaks sit 0.02–0.05 Å from the reference's. Then y
+  // without the broad peak: every peak it has is at a reference peak, while the reference's pair is missing.
+  std::vector<double> x, ref, y, y2;
+  for (int i = 0; i < 900; ++i) {
+    x.push_back(0.5 + i * 0.01);
+    const double r = x.back();
+    ref.push_back(gauss(r, 1.5, 0.06, 2.0) + gauss(r, 2.95, 0.08, 1.0) + gauss(r, 3.45, 0.08, 1.0) + gauss(r, 5.0, 0.1, 0.8));
+    const double common = gauss(r, 1.52, 0.1, 2.0) + gauss(r, 4.95, 0.2, 0.8);
+    y.push_back(common + gauss(r, 3.2, 0.3, 1.2));
+    y2.push_back(common);
+  }
+  const PeakComparison c = compare_peak_positions(x, y, ref, {1.0, 2.0}, {1.0, 8.0});
+  ASSERT_EQ(c.reference_peaks.size(), 4u);
+  ASSERT_EQ(c.peaks.size(), 3u);
+  EXPECT_EQ(c.n_matched, 2u);  // 1.5 and 5.0 found; 2.95 and 3.45 are 0.25 Å from the broad peak
+  EXPECT_FALSE(c.reference_found());
+  EXPECT_EQ(c.n_peaks_at_reference, 2u);
+  EXPECT_TRUE(std::isnan(c.peak_offsets[1]));
+  EXPECT_FALSE(c.peaks_at_reference());
+  EXPECT_NEAR(c.max_abs_peak_offset, 0.05, 5e-3);
+
+  const PeakComparison c2 = compare_peak_positions(x, y2, ref, {1.0, 2.0}, {1.0, 8.0});
+  ASSERT_EQ(c2.peaks.size(), 2u);
+  EXPECT_EQ(c2.n_matched, 2u);
+  EXPECT_FALSE(c2.reference_found());  // the reference's pair is not in y2
+  EXPECT_FALSE(c2.all_ok);
+  EXPECT_EQ(c2.n_peaks_at_reference, 2u);
+  EXPECT_TRUE(c2.peaks_at_reference());  // but every peak y2 has is at a reference peak
+  EXPECT_TRUE(c2.positions_ok);
+  EXPECT_NEAR(c2.peak_offsets[0], 0.02, 3e-3);
+  EXPECT_NEAR(c2.peak_offsets[1], -0.05, 5e-3);
 }

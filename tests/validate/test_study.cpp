@@ -11,6 +11,7 @@
 
 #include "sedpdf/structures/h5.hpp"
 #include "sedpdf/structures/io.hpp"
+#include "sedpdf/validate/report_sections.hpp"
 #include "sedpdf/validate/study.hpp"
 #include "sedpdf/validate/sweep.hpp"
 
@@ -173,6 +174,20 @@ TEST(Study, TinyScenarioEndToEnd) {
     ASSERT_EQ(ph.peak_sigma_A.size(), ph.peaks_vs_xray.reference_peaks.size());
     for (std::size_t i = 0; i < ph.peak_sigma_A.size(); ++i)
       EXPECT_EQ(std::isfinite(ph.peak_sigma_A[i]), std::isfinite(ph.peaks_vs_xray.offsets[i])) << ph.name << " peak " << i;
+    // Per peak of the area average too, every one finite; a matched X-ray peak carries its ePDF peak's σ.
+    const PeakComparison& px = ph.peaks_vs_xray;
+    ASSERT_EQ(ph.epdf_peak_sigma_A.size(), px.peaks.size());
+    ASSERT_EQ(px.peak_offsets.size(), px.peaks.size());
+    for (std::size_t j = 0; j < px.peaks.size(); ++j) {
+      EXPECT_TRUE(std::isfinite(ph.epdf_peak_sigma_A[j])) << ph.name << " ePDF peak " << j;
+      for (std::size_t i = 0; i < px.reference_peaks.size(); ++i) {
+        if (std::isfinite(px.offsets[i]) && std::fabs(px.reference_peaks[i].position + px.offsets[i] - px.peaks[j].position) < 1e-12) {
+          EXPECT_EQ(ph.peak_sigma_A[i], ph.epdf_peak_sigma_A[j]);
+        }
+      }
+    }
+    std::printf("[study] %s: ePDF peaks to 8 A at an X-ray peak %zu/%zu, X-ray peaks found %zu/%zu\n", ph.name.c_str(),
+                px.n_peaks_at_reference, px.peaks.size(), px.n_matched, px.reference_peaks.size());
     EXPECT_GT(ph.pearson_area_vs_kinematic, 0.88) << ph.name;  // 0.91–0.92 (glass), 0.93–0.94 (agZIF-62) measured
     EXPECT_EQ(ph.bands.size(), 2u);
   }
@@ -213,6 +228,17 @@ TEST(Study, TinyScenarioEndToEnd) {
   EXPECT_TRUE(fs::exists(out / "reduced.h5"));
   EXPECT_TRUE(fs::exists(out / "decomposition.h5"));
   EXPECT_TRUE(fs::exists(out / "tables" / "acceptance.csv"));
+  // The peaks item reads the ePDF's peaks (PeakComparison::peaks_at_reference), one table per side.
+  for (const PhaseStudy& ph : d.phases) {
+    for (const StudyResult::Check& chk : r.checks) {
+      if (chk.item.rfind(ph.name + ": peaks to 8 Å", 0) == 0) {
+        EXPECT_EQ(chk.pass, ph.peaks_vs_xray.peaks_at_reference()) << chk.measured;
+      }
+    }
+    const std::string stem = "area_averaged_" + report_tag(ph.name) + "__" + std::to_string(ph.positions) + "_positions_";
+    EXPECT_TRUE(fs::exists(out / "tables" / (stem + "_peaks.csv"))) << stem;
+    EXPECT_TRUE(fs::exists(out / "tables" / (stem + "_epdf_peaks.csv"))) << stem;
+  }
   // The answers in words follow the verdict (answers.hpp): 3 per phase with bands, PCA, ICA, maps.
   ASSERT_EQ(r.answers.size(), 9u);
   for (const StudyAnswer& a : r.answers) std::printf("[study] %s %s\n", a.question.c_str(), a.answer.c_str());

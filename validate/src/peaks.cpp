@@ -225,6 +225,15 @@ PeakComparison compare_peak_positions(const std::vector<double>& x, const std::v
     }
   }
   c.all_ok = all;
+  c.peak_offsets = peak_position_offsets(c.reference_peaks, c.peaks, 2 * tol_rest);
+  for (double& d : c.peak_offsets) {
+    d = -d;  // reference − peak of y → peak of y − reference
+    if (!std::isnan(d) && std::abs(d) <= tol_rest) {
+      ++c.n_peaks_at_reference;
+      c.max_abs_peak_offset = std::max(c.max_abs_peak_offset, std::abs(d));
+    }
+  }
+  c.positions_ok = c.first_shell_ok && c.peaks_at_reference();
   return c;
 }
 

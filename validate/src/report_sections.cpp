@@ -151,7 +151,8 @@ ReferenceSectionNumbers add_reference_section(ReportWriter& w, const PhaseRefere
 EpdfComparisonNumbers add_epdf_comparison(ReportWriter& w, const std::string& name, const std::vector<double>& r,
                                           const std::vector<double>& G, const PhaseReference& ref,
                                           const std::vector<Window>& windows, Window first_shell,
-                                          const std::vector<double>& peak_sigma, const MeasuredPhi& phi) {
+                                          const std::vector<double>& peak_sigma, const MeasuredPhi& phi,
+                                          const std::vector<double>& epdf_peak_sigma) {
   if (r.size() != G.size()) throw std::invalid_argument("ePDF comparison '" + name + "': r and G differ in length");
   if (phi.s.size() != phi.phi.size() || (!phi.sigma.empty() && phi.sigma.size() != phi.s.size()))
     throw std::invalid_argument("ePDF comparison '" + name + "': s, phi and sigma of the measured phi(s) differ in length");
@@ -171,9 +172,11 @@ EpdfComparisonNumbers add_epdf_comparison(ReportWriter& w, const std::string& na
   w.section("ePDF vs references: " + name);
   w.paragraph(name + " scaled by " + fmt(n.scale) + " to the first X-ray peak of " + ref.name +
               " (003). First-shell offset " + fmt(n.peaks_vs_xray.first_shell_offset, "%+.3f") + " A (" +
-              (n.peaks_vs_xray.first_shell_ok ? "within" : "outside") + " 0.05 A); " +
-              std::to_string(n.peaks_vs_xray.n_matched) + " of " +
-              std::to_string(n.peaks_vs_xray.reference_peaks.size()) + " X-ray peaks to 8 A matched within 0.1 A.");
+              (n.peaks_vs_xray.first_shell_ok ? "within" : "outside") + " 0.05 A); of its " +
+              std::to_string(n.peaks_vs_xray.peaks.size()) + " peaks to 8 A " +
+              std::to_string(n.peaks_vs_xray.n_peaks_at_reference) + " lie within 0.1 A of an X-ray peak; " +
+              std::to_string(n.peaks_vs_xray.n_matched) + " of the " +
+              std::to_string(n.peaks_vs_xray.reference_peaks.size()) + " X-ray peaks to 8 A are found in it within 0.1 A.");
   std::vector<Series> ov{{"X-ray reference", r, gx, 0}, {"kinematic ePDF (scaled)", r, ge, 0}, {name + " (scaled)", r, g, 0}};
   std::vector<std::vector<std::string>> srows;
   if (!phi.s.empty()) {
@@ -244,6 +247,18 @@ EpdfComparisonNumbers add_epdf_comparison(ReportWriter& w, const std::string& na
                               (peak_sigma.size() == rows.size() ? " (sigma: 1σ of the ePDF peak position from the counting noise, "
                                                                   "propagated through the chain)" : ""),
           head, rows);
+  // The same pairing from the measured ePDF's side: where its own peaks lie (the acceptance's wording).
+  rows.clear();
+  const PeakComparison& pc = n.peaks_vs_xray;
+  for (std::size_t j = 0; j < pc.peaks.size(); ++j) {
+    const double d = pc.peak_offsets[j];
+    rows.push_back({fmt(pc.peaks[j].position, "%.3f"), fmt(pc.peaks[j].height),
+                    std::isnan(d) ? "none within 0.2 A" : fmt(pc.peaks[j].position - d, "%.3f"), fmt(d, "%+.3f")});
+    if (epdf_peak_sigma.size() == pc.peaks.size()) rows.back().push_back(fmt(epdf_peak_sigma[j], "%.3f"));
+  }
+  std::vector<std::string> ehead{"r_epdf (A)", "G_epdf (scaled)", "nearest X-ray peak (A)", "offset (A)"};
+  if (epdf_peak_sigma.size() == pc.peaks.size()) ehead.push_back("sigma (A)");
+  w.table(tag + "_epdf_peaks", name + ": its own peaks to 8 A and the nearest X-ray peak (within 0.2 A)", ehead, rows);
   return n;
 }
 

@@ -221,11 +221,14 @@ RegionProfile reduce_region(const std::string& scan_file, const std::string& out
 }
 
 /// Error bars of the area average's peak positions (propagated_peak_sigmas through the region's own chain):
-/// per reference peak of `pc` (NaN where unmatched) and of the first shell. Returns a note instead when the
-/// profile has no variance or the chain does not reproduce the region's G(r).
+/// per peak of the area average in `pc` (epdf_sigma), per reference peak of `pc` (the σ of the area average's
+/// peak matched to it; NaN where unmatched) and of the first shell. Returns a note instead when the profile
+/// has no variance or the chain does not reproduce the region's G(r).
 std::string peak_position_sigmas(const RegionProfile& rp, const ReductionParams& rc, const PeakComparison& pc,
-                                 double first_shell_position, std::vector<double>& sigma, double& first_shell_sigma) {
+                                 double first_shell_position, std::vector<double>& sigma, std::vector<double>& epdf_sigma,
+                                 double& first_shell_sigma) {
   sigma.assign(pc.reference_peaks.size(), std::numeric_limits<double>::quiet_NaN());
+  epdf_sigma.assign(pc.peaks.size(), std::numeric_limits<double>::quiet_NaN());
   first_shell_sigma = std::numeric_limits<double>::quiet_NaN();
   if (rp.I_sigma.size() != rp.I.size()) return "no counting variance in the region file";
   std::vector<double> var(rp.I.size());
@@ -255,18 +258,20 @@ std::string peak_position_sigmas(const RegionProfile& rp, const ReductionParams&
   for (std::size_t i = 0; i < var_used.size(); ++i)
     if (rp.s[i] > std::max(rc.fit_s_hi, rc.s_max) + 2 * ds) var_used[i] = 0;
   std::vector<double> pos{first_shell_position};
-  std::vector<std::size_t> which;
-  for (std::size_t i = 0; i < pc.reference_peaks.size(); ++i)
-    if (std::isfinite(pc.offsets[i])) {
-      pos.push_back(pc.reference_peaks[i].position + pc.offsets[i]);
-      which.push_back(i);
-    }
+  for (const PeakInfo& q : pc.peaks) pos.push_back(q.position);
   try {
     const std::vector<double> sg = propagated_peak_sigmas(reduce, r_fast, rp.I, var_used, pos);
     first_shell_sigma = sg[0];
-    for (std::size_t q = 0; q < which.size(); ++q) sigma[which[q]] = sg[q + 1];
+    for (std::size_t j = 0; j < pc.peaks.size(); ++j) epdf_sigma[j] = sg[j + 1];
   } catch (const std::invalid_argument& e) {
     return e.what();
+  }
+  // A matched reference peak's offset is to one of pc.peaks exactly (compare_peak_positions).
+  for (std::size_t i = 0; i < pc.reference_peaks.size(); ++i) {
+    if (!std::isfinite(pc.offsets[i])) continue;
+    const double at = pc.reference_peaks[i].position + pc.offsets[i];
+    for (std::size_t j = 0; j < pc.peaks.size(); ++j)
+      if (std::fabs(pc.peaks[j].position - at) <= 1e-9) sigma[i] = epdf_sigma[j];
   }
   return "";
 }
@@ -1049,7 +1054,7 @@ StudyResult run_study(const StudyConfig& config) {
           ph.peak_sigma_note =
               peak_position_sigmas(rp, rc, ph.peaks_vs_xray,
                                    first_peak(ph.r, gx, {1.0, 2.3}).position + ph.peaks_vs_xray.first_shell_offset,
-                                   ph.peak_sigma_A, ph.first_shell_sigma_A);
+                                   ph.peak_sigma_A, ph.epdf_peak_sigma_A, ph.first_shell_sigma_A);
           ph.pearson_area_vs_kinematic = pearson(ph.r, ph.G, ge, {1.5, 10.0});
           ph.pearson_area_vs_xray = pearson(ph.r, ph.G, gx, {1.5, 10.0});
           // Thickness bands (equal numbers of positions, thinnest first), for the first scan.

@@ -5,15 +5,18 @@
 // advance. The rules, with the thresholds of the acceptance criteria (UnmixingCriteria, compare_peak_positions):
 //  1. "Does the area-averaged ePDF reproduce the phase's electron PDF?" — against the noise-free kinematic ePDF at
 //     the same s range and damping, three properties: shape (Pearson over the criterion's window >= min_pearson),
-//     peak positions (every kinematic peak to 8 Å has a measured peak within 0.1 Å) and scale (the unscaled φ(s)
+//     peak positions (at the same resolution both ways: every kinematic peak to 8 Å has a measured peak within
+//     0.1 Å, and every measured peak to 8 Å is within 0.1 Å of a kinematic one) and scale (the unscaled φ(s)
 //     on the kinematic φ(s), amplitude_ratio, >= 0.8). "yes" when all hold, "no" when none does, else "in <those
 //     that hold>; not in <the others>".
-//  2. "Does it agree with the X-ray PDF (003's comparison)?" — first shell within ±0.05 Å and every X-ray peak to
-//     8 Å matched within ±0.1 Å: "yes"; else which of the two holds, and whether perfect electron data (the
-//     kinematic ePDF at the same resolution) would fail as well (then the difference is the electron vs X-ray pair
-//     weighting and the ePDF's s range, not the experiment) or would pass (then it is the experiment's doing). When
-//     peaks are missed, the X-ray PDF at the ePDF's resolution splits the two causes: its peaks all matched → the
-//     misses are finer than the ePDF resolves; some not → they differ by pair weighting.
+//  2. "Does it agree with the X-ray PDF (003's comparison)?" — first shell within ±0.05 Å and every peak of the
+//     ePDF to 8 Å within ±0.1 Å of an X-ray peak (the acceptance as worded: the ePDF's peak positions; X-ray
+//     peaks finer than the ePDF's s range resolves are counted in the evidence, not required): "yes"; else which
+//     of the two holds, and whether perfect electron data (the kinematic ePDF at the same resolution) would fail
+//     as well (then the difference is the electron vs X-ray pair weighting and the ePDF's s range, not the
+//     experiment) or would pass (then it is the experiment's doing). When peaks differ, the X-ray PDF at the
+//     ePDF's resolution splits the two causes: its peaks and the ePDF's all paired → resolution alone; some not →
+//     pair weighting.
 //  3. "Did PCA find one component per phase?" — the automatic count against the number of phases.
 //  4. "Did ICA recover the phases' ePDFs?" — every matched component >= min_pearson: "yes". Otherwise the ceiling
 //     (the best any rotation of the same PCA span reaches) separates the two causes: ceiling below min_pearson →

@@ -58,15 +58,18 @@ struct EpdfComparisonNumbers {
   std::vector<double> phi_chi2;              ///< per window: mean of ((φ − a·φ_kin)/σ)² (NaN without σ)
 };
 /// Section comparing a measured (area-averaged or component) ePDF G(r) on grid r with the phase's references
-/// (interpolated onto r): overlay figure, Pearson/Rw per window, peak offsets (with a σ column when
-/// `peak_sigma` gives one per X-ray reference peak, e.g. PhaseStudy::peak_sigma_A). With `phi` (s non-empty)
-/// also its φ(s) against the references' in s (003 Fig. 2a–b): a second panel and the table "<tag>_scores_s".
+/// (interpolated onto r): overlay figure, Pearson/Rw per window, peak positions both ways (PeakComparison):
+/// table "<tag>_peaks" per X-ray peak (with a σ column when `peak_sigma` gives one per X-ray reference peak,
+/// e.g. PhaseStudy::peak_sigma_A) and "<tag>_epdf_peaks" per peak of the measured ePDF (σ column from
+/// `epdf_peak_sigma`, one per peak, e.g. PhaseStudy::epdf_peak_sigma_A). With `phi` (s non-empty) also its
+/// φ(s) against the references' in s (003 Fig. 2a–b): a second panel and the table "<tag>_scores_s".
 EpdfComparisonNumbers add_epdf_comparison(ReportWriter& w, const std::string& name, const std::vector<double>& r,
                                           const std::vector<double>& G, const PhaseReference& ref,
                                           const std::vector<Window>& windows = {{1.5, 10.0}, {1.5, 5.0}, {5.0, 10.0}},
                                           Window first_shell = {1.0, 2.3},
                                           const std::vector<double>& peak_sigma = {},
-                                          const MeasuredPhi& phi = {});
+                                          const MeasuredPhi& phi = {},
+                                          const std::vector<double>& epdf_peak_sigma = {});
 
 /// Section "Unmixing": scree (if variances given), sign-corrected components beside their matched references,
 /// loading maps beside the ground truth and the predicted label map, and the verdict table.

@@ -178,9 +178,11 @@ struct PhaseStudy {
   /// electron data would score on the X-ray criteria (electron pair weights and s range alone).
   PeakComparison kinematic_vs_xray;
   /// 1σ of the area average's peak positions from its counting noise, propagated through the whole chain
-  /// (propagated_peak_sigmas): per reference peak of peaks_vs_xray (NaN where unmatched) and of the first
-  /// shell (Å); `peak_sigma_note` says why they are NaN when they could not be computed.
+  /// (propagated_peak_sigmas): per reference peak of peaks_vs_xray (the matched peak's; NaN where unmatched),
+  /// per peak of the area average (peaks_vs_xray.peaks) and of the first shell (Å); `peak_sigma_note` says
+  /// why they are NaN when they could not be computed.
   std::vector<double> peak_sigma_A;
+  std::vector<double> epdf_peak_sigma_A;
   double first_shell_sigma_A = 0;
   std::string peak_sigma_note;
   double pearson_area_vs_kinematic = 0;  ///< 1.5–10 Å
