@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <numeric>
 #include <random>
 
 #include "sedpdf/validate/peaks.hpp"
@@ -173,4 +174,21 @@ TEST(Peaks, ComparePeakPositionsCountsBothWays) {
   EXPECT_TRUE(c2.positions_ok);
   EXPECT_NEAR(c2.peak_offsets[0], 0.02, 3e-3);
   EXPECT_NEAR(c2.peak_offsets[1], -0.05, 5e-3);
+}
+
+TEST(Peaks, JackknifeOfTheMeanIsItsStandardError) {
+  // Leave-one-group-out means of K equal groups: the jackknife σ equals sd(group means)/√K exactly
+  // (Efron & Tibshirani 1993, §11.2).
+  const std::vector<double> group_means{1.0, 1.3, 0.8, 1.1, 0.95, 1.25, 0.7, 1.05};
+  const double k = static_cast<double>(group_means.size());
+  const double total = std::accumulate(group_means.begin(), group_means.end(), 0.0);
+  std::vector<double> loo;
+  for (double m : group_means) loo.push_back((total - m) / (k - 1));
+  double mean = total / k, ss = 0;
+  for (double m : group_means) ss += (m - mean) * (m - mean);
+  const double se = std::sqrt(ss / (k - 1)) / std::sqrt(k);
+  EXPECT_NEAR(jackknife_sigma(loo), se, 1e-14);
+  EXPECT_DOUBLE_EQ(jackknife_sigma({2.0, 2.0, 2.0}), 0.0);
+  EXPECT_TRUE(std::isnan(jackknife_sigma({1.0, std::nan("")})));
+  EXPECT_THROW(jackknife_sigma({1.0}), std::invalid_argument);
 }

@@ -186,6 +186,26 @@ TEST(Study, TinyScenarioEndToEnd) {
         }
       }
     }
+    // The jackknife over 8 groups of the positions holds the counting noise and more (speckle, thickness mix).
+    EXPECT_TRUE(ph.jackknife_note.empty()) << ph.jackknife_note;
+    ASSERT_EQ(ph.epdf_peak_sigma_jackknife_A.size(), px.peaks.size());
+    std::printf("[study] %s: first shell sigma counting %.4f A, jackknife %.4f A\n", ph.name.c_str(), ph.first_shell_sigma_A,
+                ph.first_shell_sigma_jackknife_A);
+    EXPECT_GT(ph.first_shell_sigma_jackknife_A, 0.5 * ph.first_shell_sigma_A) << ph.name;
+    EXPECT_LT(ph.first_shell_sigma_jackknife_A, 0.05) << ph.name;
+    // σ of G(r) by the jackknife against the counting σ propagated by the chain, rms over 1–10 Å.
+    ASSERT_EQ(ph.G_sigma_jackknife.size(), ph.G.size());
+    ASSERT_EQ(ph.G_sigma.size(), ph.G.size());
+    double sj = 0, sc = 0, nr = 0;
+    for (std::size_t i = 0; i < ph.r.size(); ++i)
+      if (ph.r[i] >= 1 && ph.r[i] <= 10) {
+        sj += ph.G_sigma_jackknife[i] * ph.G_sigma_jackknife[i];
+        sc += ph.G_sigma[i] * ph.G_sigma[i];
+        ++nr;
+      }
+    std::printf("[study] %s: rms sigma(G) 1-10 A: jackknife %.4f, counting %.4f\n", ph.name.c_str(), std::sqrt(sj / nr),
+                std::sqrt(sc / nr));
+    EXPECT_GT(sj, 0.5 * 0.5 * sc) << ph.name;
     std::printf("[study] %s: ePDF peaks to 8 A at an X-ray peak %zu/%zu, X-ray peaks found %zu/%zu\n", ph.name.c_str(),
                 px.n_peaks_at_reference, px.peaks.size(), px.n_matched, px.reference_peaks.size());
     EXPECT_GT(ph.pearson_area_vs_kinematic, 0.88) << ph.name;  // 0.91–0.92 (glass), 0.93–0.94 (agZIF-62) measured

@@ -275,4 +275,18 @@ std::vector<double> propagated_peak_sigmas(const std::function<std::vector<doubl
   return var_out;
 }
 
+double jackknife_sigma(const std::vector<double>& leave_one_out) {
+  const std::size_t k = leave_one_out.size();
+  if (k < 2) throw std::invalid_argument("jackknife: needs at least 2 leave-one-out values, got " + std::to_string(k));
+  double mean = 0;
+  for (double v : leave_one_out) {
+    if (!std::isfinite(v)) return std::numeric_limits<double>::quiet_NaN();
+    mean += v;
+  }
+  mean /= static_cast<double>(k);
+  double ss = 0;
+  for (double v : leave_one_out) ss += (v - mean) * (v - mean);
+  return std::sqrt(static_cast<double>(k - 1) / static_cast<double>(k) * ss);
+}
+
 }  // namespace sedpdf

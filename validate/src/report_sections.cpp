@@ -152,7 +152,7 @@ EpdfComparisonNumbers add_epdf_comparison(ReportWriter& w, const std::string& na
                                           const std::vector<double>& G, const PhaseReference& ref,
                                           const std::vector<Window>& windows, Window first_shell,
                                           const std::vector<double>& peak_sigma, const MeasuredPhi& phi,
-                                          const std::vector<double>& epdf_peak_sigma) {
+                                          const EpdfPeakSigmas& epdf_sigmas) {
   if (r.size() != G.size()) throw std::invalid_argument("ePDF comparison '" + name + "': r and G differ in length");
   if (phi.s.size() != phi.phi.size() || (!phi.sigma.empty() && phi.sigma.size() != phi.s.size()))
     throw std::invalid_argument("ePDF comparison '" + name + "': s, phi and sigma of the measured phi(s) differ in length");
@@ -250,15 +250,26 @@ EpdfComparisonNumbers add_epdf_comparison(ReportWriter& w, const std::string& na
   // The same pairing from the measured ePDF's side: where its own peaks lie (the acceptance's wording).
   rows.clear();
   const PeakComparison& pc = n.peaks_vs_xray;
+  const bool with_counting = epdf_sigmas.counting.size() == pc.peaks.size() && !pc.peaks.empty();
+  const bool with_jackknife = epdf_sigmas.jackknife.size() == pc.peaks.size() && !pc.peaks.empty();
   for (std::size_t j = 0; j < pc.peaks.size(); ++j) {
     const double d = pc.peak_offsets[j];
     rows.push_back({fmt(pc.peaks[j].position, "%.3f"), fmt(pc.peaks[j].height),
                     std::isnan(d) ? "none within 0.2 A" : fmt(pc.peaks[j].position - d, "%.3f"), fmt(d, "%+.3f")});
-    if (epdf_peak_sigma.size() == pc.peaks.size()) rows.back().push_back(fmt(epdf_peak_sigma[j], "%.3f"));
+    if (with_counting) rows.back().push_back(fmt(epdf_sigmas.counting[j], "%.3f"));
+    if (with_jackknife) rows.back().push_back(fmt(epdf_sigmas.jackknife[j], "%.3f"));
   }
   std::vector<std::string> ehead{"r_epdf (A)", "G_epdf (scaled)", "nearest X-ray peak (A)", "offset (A)"};
-  if (epdf_peak_sigma.size() == pc.peaks.size()) ehead.push_back("sigma (A)");
-  w.table(tag + "_epdf_peaks", name + ": its own peaks to 8 A and the nearest X-ray peak (within 0.2 A)", ehead, rows);
+  if (with_counting) ehead.push_back("sigma counting (A)");
+  if (with_jackknife) ehead.push_back("sigma jackknife (A)");
+  w.table(tag + "_epdf_peaks",
+          name + ": its own peaks to 8 A and the nearest X-ray peak (within 0.2 A)" +
+              (with_counting ? "; sigma counting: 1σ of the position from the counting noise, propagated through the chain" : "") +
+              (with_jackknife ? "; sigma jackknife: 1σ from a delete-one-group jackknife over 8 interleaved groups of the "
+                                "positions averaged (counting noise, speckle of each position's illuminated volume and the "
+                                "thickness mix together)"
+                              : ""),
+          ehead, rows);
   return n;
 }
 

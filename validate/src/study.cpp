@@ -276,6 +276,80 @@ std::string peak_position_sigmas(const RegionProfile& rp, const ReductionParams&
   return "";
 }
 
+/// Groups of the delete-one-group jackknife of the area averages' peak positions (peak_position_jackknife).
+constexpr std::size_t kJackknifeGroups = 8;
+
+/// Jackknife error bars of an area average (jackknife_sigma, peaks.hpp).
+struct RegionJackknife {
+  std::vector<double> peak_sigma;  ///< per peak of the comparison's curve (Å; NaN where a peak is lost)
+  double first_shell_sigma = kNaN; ///< Å
+  std::vector<double> G_sigma;     ///< per r of the region's G(r) (Å⁻²)
+  std::string note;                ///< why nothing was computed (empty when computed)
+};
+
+/// The positions `pos` split into kJackknifeGroups interleaved groups (every K-th in raster order, so each
+/// group spans the whole area and its thickness range), each group's summed profile reduced once
+/// (reduce_region into `scratch`); leaving group g out is the total minus it, reduced by the region's own
+/// chain; every peak of pc.peaks and the first shell re-located within ±0.15 Å, and G(r) kept. Unlike the
+/// counting σ it holds every position-to-position variation of the measurement: counting noise, the speckle
+/// of each position's finite illuminated volume, the thickness mix. A note instead when there are fewer than
+/// 2 positions per group.
+RegionJackknife region_jackknife(const std::string& scan_file, const fs::path& scratch, const std::vector<std::size_t>& pos,
+                                 std::size_t n_scan, const ReductionParams& rc, const RegionProfile& rp, const PeakComparison& pc,
+                                 double first_shell_position) {
+  RegionJackknife out;
+  out.peak_sigma.assign(pc.peaks.size(), kNaN);
+  const std::size_t k = kJackknifeGroups;
+  if (pos.size() < 2 * k) {
+    out.note = std::to_string(pos.size()) + " positions: fewer than 2 per jackknife group (" + std::to_string(k) + " groups)";
+    return out;
+  }
+  std::vector<double> at{first_shell_position};
+  for (const PeakInfo& q : pc.peaks) at.push_back(q.position);
+  std::vector<std::vector<double>> loo(at.size());  // per peak: the K leave-one-out positions
+  std::vector<std::vector<double>> loo_G;            // per group: the leave-one-out G(r)
+  const ChainPlan plan(rp.s, rc);
+  const bool with_var = rp.I_sigma.size() == rp.I.size();
+  for (std::size_t g = 0; g < k; ++g) {
+    std::vector<uint8_t> mask(n_scan, 0);
+    for (std::size_t j = g; j < pos.size(); j += k) mask[pos[j]] = 1;
+    const RegionProfile part = reduce_region(scan_file, scratch.string(), mask, rc);
+    if (part.I.size() != rp.I.size()) {
+      out.note = "a jackknife group's profile has " + std::to_string(part.I.size()) + " bins, not " + std::to_string(rp.I.size());
+      return out;
+    }
+    std::vector<double> I(rp.I.size()), var;
+    for (std::size_t i = 0; i < I.size(); ++i) I[i] = rp.I[i] - part.I[i];
+    if (with_var && part.I_sigma.size() == part.I.size()) {
+      var.resize(I.size());
+      for (std::size_t i = 0; i < I.size(); ++i)
+        var[i] = std::max(0.0, rp.I_sigma[i] * rp.I_sigma[i] - part.I_sigma[i] * part.I_sigma[i]);
+    }
+    ReducedProfile red = plan.reduce(I, var.empty() ? nullptr : &var);
+    for (std::size_t q = 0; q < at.size(); ++q) {
+      try {
+        loo[q].push_back(nearest_peak(red.r, red.G, at[q], {at[q] - 0.15, at[q] + 0.15}).position);
+      } catch (const std::invalid_argument&) {
+        loo[q].push_back(kNaN);
+      }
+    }
+    loo_G.push_back(std::move(red.G));
+  }
+  std::error_code ec;
+  fs::remove(scratch, ec);
+  out.first_shell_sigma = jackknife_sigma(loo[0]);
+  for (std::size_t j = 0; j < pc.peaks.size(); ++j) out.peak_sigma[j] = jackknife_sigma(loo[j + 1]);
+  if (loo_G.front().size() == rp.G.size()) {
+    out.G_sigma.resize(rp.G.size());
+    std::vector<double> v(k);
+    for (std::size_t i = 0; i < rp.G.size(); ++i) {
+      for (std::size_t g = 0; g < k; ++g) v[g] = loo_G[g][i];
+      out.G_sigma[i] = jackknife_sigma(v);
+    }
+  }
+  return out;
+}
+
 /// The interface width seen in the maps of a half-space specimen (DatasetStudy::interface_widths and the σ
 /// expected through the probe footprint and the binned pixel); nothing for other geometries.
 void study_interface_widths(const StudyConfig& cfg, const Specimen& sp, const BinnedGrid& bg,
@@ -1055,6 +1129,16 @@ StudyResult run_study(const StudyConfig& config) {
               peak_position_sigmas(rp, rc, ph.peaks_vs_xray,
                                    first_peak(ph.r, gx, {1.0, 2.3}).position + ph.peaks_vs_xray.first_shell_offset,
                                    ph.peak_sigma_A, ph.epdf_peak_sigma_A, ph.first_shell_sigma_A);
+          report("regions", p, np, 0, ph.name + ": jackknife of the peak positions");
+          {
+            RegionJackknife jk =
+                region_jackknife(scan_file.string(), work / "jackknife.h5", pos, truth.thickness_total.size(), rc, rp,
+                                 ph.peaks_vs_xray, first_peak(ph.r, gx, {1.0, 2.3}).position + ph.peaks_vs_xray.first_shell_offset);
+            ph.epdf_peak_sigma_jackknife_A = std::move(jk.peak_sigma);
+            ph.first_shell_sigma_jackknife_A = jk.first_shell_sigma;
+            ph.G_sigma_jackknife = std::move(jk.G_sigma);
+            ph.jackknife_note = jk.note;
+          }
           ph.pearson_area_vs_kinematic = pearson(ph.r, ph.G, ge, {1.5, 10.0});
           ph.pearson_area_vs_xray = pearson(ph.r, ph.G, gx, {1.5, 10.0});
           // Thickness bands (equal numbers of positions, thinnest first), for the first scan.

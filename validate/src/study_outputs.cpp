@@ -65,6 +65,9 @@ std::vector<StudyResult::Check> acceptance_checks(const DatasetStudy& d0, const 
     checks.push_back({ph.name + ": first-shell peak within ±0.05 Å of the X-ray PDF's",
                           "offset " + fixed(pc.first_shell_offset, 3) +
                               (std::isfinite(ph.first_shell_sigma_A) ? " ± " + fixed(ph.first_shell_sigma_A, 3) + " (1σ, counting noise)" : "") +
+                              (std::isfinite(ph.first_shell_sigma_jackknife_A)
+                                   ? " ± " + fixed(ph.first_shell_sigma_jackknife_A, 3) + " (1σ, jackknife over the positions: counting, speckle, thickness mix)"
+                                   : "") +
                               " Å (vs X-ray at ePDF resolution: " +
                               fixed(ph.peaks_vs_xray_matched.first_shell_offset, 3) + " Å; vs kinematic ePDF: " +
                               fixed(ph.peaks_vs_kinematic.first_shell_offset, 3) + " Å; the noise-free kinematic ePDF itself vs X-ray: " +
@@ -229,7 +232,8 @@ void add_study_sections(ReportWriter& w, const StudyReportInputs& in) {
     {
       add_epdf_comparison(w, "area-averaged " + ph.name + " (" + std::to_string(ph.positions) + " positions)", ph.r, ph.G,
                           ph.reference, {{1.5, 10.0}, {1.5, 5.0}, {5.0, 10.0}}, {1.0, 2.3}, ph.peak_sigma_A,
-                          MeasuredPhi{ph.s, ph.phi, ph.phi_sigma, cfg.chain.s_min}, ph.epdf_peak_sigma_A);
+                          MeasuredPhi{ph.s, ph.phi, ph.phi_sigma, cfg.chain.s_min},
+                          EpdfPeakSigmas{ph.epdf_peak_sigma_A, ph.epdf_peak_sigma_jackknife_A});
       if (ph.plural_events >= 0)
         w.paragraph("Plural scattering removed before the fit (Fourier-log deconvolution, docs/reduction.md): " +
                     fmt(ph.plural_events, 3) + " scattering events per electron (the unscattered disc holds " +
@@ -520,6 +524,7 @@ void write_study_h5(const std::string& path, const StudyConfig& cfg, const Study
         h.group(pg);
         h.dataset(pg + "/r", ph.r, "Å");
         h.dataset(pg + "/G_area", ph.G, "Å⁻²");
+        if (ph.G_sigma_jackknife.size() == ph.G.size()) h.dataset(pg + "/G_area_sigma_jackknife", ph.G_sigma_jackknife, "Å⁻²");
         h.dataset(pg + "/G_xray", interpolate_linear(ph.reference.xray.r, ph.reference.xray.G, ph.r), "Å⁻²");
         h.dataset(pg + "/G_kinematic", interpolate_linear(ph.reference.electron.r, ph.reference.electron.G, ph.r), "Å⁻²");
         h.attribute(pg, "first_shell_offset_A", ph.peaks_vs_xray.first_shell_offset);
@@ -533,6 +538,11 @@ void write_study_h5(const std::string& path, const StudyConfig& cfg, const Study
           if (!ep.empty()) {
             h.dataset(pg + "/epdf_peaks", ep, "Å");
             h.dataset(pg + "/epdf_peak_offsets", pc.peak_offsets, "Å");
+            if (ph.epdf_peak_sigma_A.size() == ep.size()) h.dataset(pg + "/epdf_peak_sigma_counting", ph.epdf_peak_sigma_A, "Å");
+            if (ph.epdf_peak_sigma_jackknife_A.size() == ep.size())
+              h.dataset(pg + "/epdf_peak_sigma_jackknife", ph.epdf_peak_sigma_jackknife_A, "Å");
+            h.attribute(pg, "first_shell_sigma_counting_A", ph.first_shell_sigma_A);
+            h.attribute(pg, "first_shell_sigma_jackknife_A", ph.first_shell_sigma_jackknife_A);
           }
           if (!xp.empty()) {
             h.dataset(pg + "/xray_peaks", xp, "Å");

@@ -138,4 +138,11 @@ std::vector<double> propagated_peak_sigmas(const std::function<std::vector<doubl
                                            const std::vector<double>& variance, const std::vector<double>& positions,
                                            double half_window = 0.15);
 
+/// Delete-one-group jackknife standard deviation of an estimate θ̂ from its K values θ̂_(g) recomputed with
+/// group g left out (Efron & Tibshirani, An Introduction to the Bootstrap, 1993, §11.2, eq. 11.5, with groups
+/// in place of single observations): σ = [(K − 1)/K · Σ_g (θ̂_(g) − θ̄)²]^½, θ̄ the mean of the θ̂_(g). For
+/// the mean of K equal groups it equals the standard error of the group means, sd/√K. Returns NaN if any value
+/// is not finite; throws std::invalid_argument for K < 2.
+double jackknife_sigma(const std::vector<double>& leave_one_out);
+
 }  // namespace sedpdf

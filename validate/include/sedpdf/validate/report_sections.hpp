@@ -45,6 +45,13 @@ struct MeasuredPhi {
   double s_lo = 0.3;  ///< Å⁻¹
 };
 
+/// Error bars of a measured ePDF's own peak positions (Å), one per peak of the comparison (or empty):
+/// PhaseStudy::epdf_peak_sigma_A and epdf_peak_sigma_jackknife_A.
+struct EpdfPeakSigmas {
+  std::vector<double> counting;   ///< counting noise propagated through the chain
+  std::vector<double> jackknife;  ///< delete-one-group jackknife over the positions averaged
+};
+
 struct EpdfComparisonNumbers {
   double scale = 1;                          ///< factor applied to the measured G (first peak of the X-ray PDF)
   std::vector<WindowScore> vs_xray;          ///< per window
@@ -60,16 +67,16 @@ struct EpdfComparisonNumbers {
 /// Section comparing a measured (area-averaged or component) ePDF G(r) on grid r with the phase's references
 /// (interpolated onto r): overlay figure, Pearson/Rw per window, peak positions both ways (PeakComparison):
 /// table "<tag>_peaks" per X-ray peak (with a σ column when `peak_sigma` gives one per X-ray reference peak,
-/// e.g. PhaseStudy::peak_sigma_A) and "<tag>_epdf_peaks" per peak of the measured ePDF (σ column from
-/// `epdf_peak_sigma`, one per peak, e.g. PhaseStudy::epdf_peak_sigma_A). With `phi` (s non-empty) also its
-/// φ(s) against the references' in s (003 Fig. 2a–b): a second panel and the table "<tag>_scores_s".
+/// e.g. PhaseStudy::peak_sigma_A) and "<tag>_epdf_peaks" per peak of the measured ePDF (σ columns from
+/// `epdf_sigmas`, each one value per peak or empty). With `phi` (s non-empty) also its φ(s) against the
+/// references' in s (003 Fig. 2a–b): a second panel and the table "<tag>_scores_s".
 EpdfComparisonNumbers add_epdf_comparison(ReportWriter& w, const std::string& name, const std::vector<double>& r,
                                           const std::vector<double>& G, const PhaseReference& ref,
                                           const std::vector<Window>& windows = {{1.5, 10.0}, {1.5, 5.0}, {5.0, 10.0}},
                                           Window first_shell = {1.0, 2.3},
                                           const std::vector<double>& peak_sigma = {},
                                           const MeasuredPhi& phi = {},
-                                          const std::vector<double>& epdf_peak_sigma = {});
+                                          const EpdfPeakSigmas& epdf_sigmas = {});
 
 /// Section "Unmixing": scree (if variances given), sign-corrected components beside their matched references,
 /// loading maps beside the ground truth and the predicted label map, and the verdict table.

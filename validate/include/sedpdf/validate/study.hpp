@@ -9,6 +9,7 @@
 // goes to a callback.
 #pragma once
 #include <cstddef>
+#include <limits>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -183,6 +184,14 @@ struct PhaseStudy {
   /// why they are NaN when they could not be computed.
   std::vector<double> peak_sigma_A;
   std::vector<double> epdf_peak_sigma_A;
+  /// 1σ of the same positions by a delete-one-group jackknife over 8 interleaved groups of the positions
+  /// (counting noise, speckle and the thickness mix together; study.cpp region_jackknife): per peak of
+  /// peaks_vs_xray.peaks and of the first shell (Å), and of G at every r (Å⁻²); NaN / empty with
+  /// `jackknife_note` saying why when not computed.
+  std::vector<double> epdf_peak_sigma_jackknife_A;
+  double first_shell_sigma_jackknife_A = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> G_sigma_jackknife;
+  std::string jackknife_note;
   double first_shell_sigma_A = 0;
   std::string peak_sigma_note;
   double pearson_area_vs_kinematic = 0;  ///< 1.5–10 Å
