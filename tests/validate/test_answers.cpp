@@ -163,6 +163,14 @@ TEST(Answers, XrayComparisonSaysWhetherPerfectElectronDataWouldPass) {
   EXPECT_NE(c.evidence.find("the ePDF's at one of them: 2/5, of them found: 2/5: the differences left are the electron vs "
                             "X-ray weighting"),
             std::string::npos) << c.evidence;
+  // The realisation σ of the first shell: +0.039 ± 0.006 is within 2σ of the 0.05 Å limit, ± 0.002 is not.
+  d.phases[0].first_shell_sigma_jackknife_A = 0.006;
+  StudyAnswer e = find(study_answers(d, kNames), "A agree with the X-ray");
+  EXPECT_NE(e.evidence.find("First shell +0.039 ± 0.006 (1σ, jackknife) Å"), std::string::npos) << e.evidence;
+  EXPECT_NE(e.evidence.find("within 2σ of the ±0.05 Å limit"), std::string::npos) << e.evidence;
+  d.phases[0].first_shell_sigma_jackknife_A = 0.002;
+  e = find(study_answers(d, kNames), "A agree with the X-ray");
+  EXPECT_EQ(e.evidence.find("within 2σ"), std::string::npos) << e.evidence;
   // Without the matched-resolution comparison, no claim about the cause.
   d.phases[0].peaks_vs_xray_matched = PeakComparison{};
   EXPECT_EQ(find(study_answers(d, kNames), "A agree with the X-ray").evidence.find("s range and damping has"), std::string::npos);

@@ -91,7 +91,9 @@ StudyAnswer xray_answer(const PhaseStudy& ph) {
   if (ok) a.answer = what;
   else if (!kin_ok) a.answer = what + " — nor would perfect electron data";
   else a.answer = what + " — the experiment's doing: perfect electron data would agree";
-  a.evidence = "First shell " + f3s(x.first_shell_offset) + " Å from the X-ray PDF's (limit ±0.05 Å); the ePDF's peaks to 8 Å " +
+  const double sj = ph.first_shell_sigma_jackknife_A;  // realisation σ (jackknife over the positions)
+  a.evidence = "First shell " + f3s(x.first_shell_offset) + (std::isfinite(sj) ? " ± " + f3(sj) + " (1σ, jackknife)" : "") +
+               " Å from the X-ray PDF's (limit ±0.05 Å); the ePDF's peaks to 8 Å " +
                "within 0.1 Å of an X-ray peak: " + count_own(x) + "; the X-ray PDF's peaks to 8 Å found in the ePDF: " + count(x) +
                ". The noise-free kinematic ePDF itself: first shell " + f3s(k.first_shell_offset) + " Å, its peaks at an X-ray peak " +
                count_own(k) + ", X-ray peaks found " + count(k) + ".";
@@ -106,6 +108,9 @@ StudyAnswer xray_answer(const PhaseStudy& ph) {
   if (!ok && !kin_ok)
     a.evidence += " Perfect electron data miss them too: the causes are present before any experiment (the pair-by-pair "
                   "differences in the References section).";
+  if (std::isfinite(sj) && sj > 0 && std::fabs(std::fabs(x.first_shell_offset) - 0.05) < 2 * sj)
+    a.evidence += " The first shell lies within 2σ of the ±0.05 Å limit: another realisation of the same experiment may "
+                  "fall on the other side of it.";
   return a;
 }
 

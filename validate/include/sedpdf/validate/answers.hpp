@@ -16,7 +16,8 @@
 //     as well (then the difference is the electron vs X-ray pair weighting and the ePDF's s range, not the
 //     experiment) or would pass (then it is the experiment's doing). When peaks differ, the X-ray PDF at the
 //     ePDF's resolution splits the two causes: its peaks and the ePDF's all paired → resolution alone; some not →
-//     pair weighting.
+//     pair weighting. With the first shell's jackknife σ (the realisation noise), a first shell within 2σ of the
+//     limit is flagged: another realisation may fall on the other side.
 //  3. "Did PCA find one component per phase?" — the automatic count against the number of phases.
 //  4. "Did ICA recover the phases' ePDFs?" — every matched component >= min_pearson: "yes". Otherwise the ceiling
 //     (the best any rotation of the same PCA span reaches) separates the two causes: ceiling below min_pearson →
