@@ -19,6 +19,7 @@
 #include "sedpdf/simulate/scattering_factors.hpp"
 #include "sedpdf/structures/error.hpp"
 #include "sedpdf/structures/io.hpp"
+#include "sedpdf/validate/realisations.hpp"
 #include "sedpdf/validate/study.hpp"
 
 namespace sedpdf::cli {
@@ -32,6 +33,7 @@ struct RunArgs {
   int threads = 0;
   int size = 0;
   long long seed = -1;  ///< −1: the scenario's own ([output] seed; the built-in default's is 1)
+  int realisations = 1; ///< > 1: the study repeated with seeds seed, seed + 1, … (realisations.hpp)
   bool quiet = false, no_figures = false;
 };
 
@@ -60,6 +62,43 @@ StudyProgressCallback study_printer(std::ostream& out, bool quiet) {
   };
 }
 
+/// The study repeated over `n` independent realisations (seeds cfg.seed, cfg.seed + 1, …): each run's report
+/// in <output_dir>/seed_<s>/ (without the 4D scan), the summary in <output_dir>/realisations*.csv. Everything is
+/// written under <output_dir>.realisations.work/ and moved into place only when every run has finished, so a
+/// failed or interrupted ensemble leaves an earlier output untouched.
+void run_realisations(const StudyConfig& cfg, int n, std::ostream& out) {
+  const fs::path dest(cfg.output_dir);
+  const fs::path stage(cfg.output_dir + ".realisations.work");
+  std::error_code ec;
+  fs::remove_all(stage, ec);
+  fs::create_directories(stage);
+  std::vector<uint64_t> seeds;
+  std::vector<StudyResult> runs;
+  for (int i = 0; i < n; ++i) {
+    StudyConfig c = cfg;
+    c.seed = cfg.seed + static_cast<uint64_t>(i);
+    c.output_dir = (stage / ("seed_" + std::to_string(c.seed))).string();
+    c.keep_4d = false;
+    out << "realisation " << (i + 1) << "/" << n << ": seed " << c.seed << "\n" << std::flush;
+    StudyResult r = run_study(c);
+    for (DatasetStudy& d : r.datasets) {  // keep the numbers the summary reads, not the cubes
+      d.components.clear();
+      d.loadings.clear();
+    }
+    seeds.push_back(c.seed);
+    runs.push_back(std::move(r));
+  }
+  const RealisationSummary sum = summarise_realisations(seeds, runs);
+  write_realisations(stage.string(), sum);
+  const fs::path old(cfg.output_dir + ".realisations.old");
+  fs::remove_all(old, ec);
+  if (fs::exists(dest)) fs::rename(dest, old);
+  fs::rename(stage, dest);
+  fs::remove_all(old, ec);
+  out << realisations_text(sum) << "wrote " << (dest / "realisations_summary.csv").string() << " and one report per seed in "
+      << dest.string() << "/seed_*/\n";
+}
+
 void run_run(const RunArgs& a, std::ostream& out) {
   StudyConfig cfg;
   std::string source;
@@ -85,6 +124,11 @@ void run_run(const RunArgs& a, std::ostream& out) {
   if (a.no_figures) cfg.draw_figures = false;
   cfg.progress = study_printer(out, a.quiet);
 
+  if (a.realisations > 1) {
+    out << "sedpdf run: " << source << ", " << a.realisations << " realisations\n" << std::flush;
+    run_realisations(cfg, a.realisations, out);
+    return;
+  }
   out << "sedpdf run: " << source << "\n"
       << "  " << cfg.scan.nx << " × " << cfg.scan.ny << " positions at " << cfg.scan.step_A / 10 << " nm, "
       << study_engine_name(cfg.engine) << " model, " << cfg.probe.energy_keV << " kV, " << cfg.probe.alpha_mrad
@@ -117,6 +161,11 @@ void register_run(CLI::App& app, std::ostream& out) {
                   "when the scenario leaves theirs at 0); the specimen's atoms keep their own seed; default: the scenario's "
                   "[output] seed (built-in default: 1)")
       ->check(CLI::NonNegativeNumber);
+  run->add_option("--realisations", args->realisations,
+                  "repeat the study over N independent realisations (seeds --seed, --seed + 1, …: new speckle and counting "
+                  "noise, the same specimen) and summarise how often each acceptance item passes and the spread of the key "
+                  "numbers (realisations_summary.csv; one report per seed, without the 4D scan)")
+      ->check(CLI::Range(2, 1000));
   run->add_option("--threads", args->threads, "OpenMP threads (0: default)")->capture_default_str();
   run->add_flag("--no-figures", args->no_figures, "write CSVs instead of drawing PNGs");
   run->add_flag("-q,--quiet", args->quiet, "no progress lines");

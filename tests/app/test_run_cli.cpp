@@ -154,6 +154,39 @@ TEST(RunCli, TinyRunWritesTheReport) {
   fs::remove_all(d);
 }
 
+TEST(RunCli, RealisationsSummariseTheAcceptanceOverSeeds) {
+  // Two realisations of the tiny run (seeds 4 and 5): one report per seed, the summary tables, an earlier
+  // output replaced only at the end; the numbers of seed 5 equal a plain `--seed 5` run's.
+  const fs::path d = setup("realisations", "");
+  const fs::path out = d / "ens";
+  fs::create_directories(out);
+  write_file(out / "earlier.txt", "old");
+  const CliRun r = run({"run", (d / "run.toml").string(), "--quiet", "--seed", "4", "--realisations", "2", "-o", out.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("over 2 realisations (seeds 4–5)"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(out / "seed_4" / "report.html"));
+  EXPECT_TRUE(fs::exists(out / "seed_5" / "tables" / "acceptance.csv"));
+  EXPECT_FALSE(fs::exists(out / "seed_5" / "scan.h5"));  // the 4D scan is not kept per realisation
+  EXPECT_TRUE(fs::exists(out / "realisations.csv"));
+  EXPECT_TRUE(fs::exists(out / "realisations_summary.csv"));
+  EXPECT_FALSE(fs::exists(out / "earlier.txt"));
+  EXPECT_FALSE(fs::exists(out.string() + ".realisations.work"));
+  const CliRun one = run({"run", (d / "run.toml").string(), "--quiet", "--seed", "5", "-o", (d / "single5").string()});
+  ASSERT_EQ(one.code, 0) << one.err;
+  auto text = [](const fs::path& f) {
+    std::ifstream in(f);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  EXPECT_FALSE(text(out / "seed_5" / "tables" / "acceptance.csv").empty());
+  EXPECT_EQ(text(out / "seed_5" / "tables" / "acceptance.csv"), text(d / "single5" / "tables" / "acceptance.csv"));
+  // One realisation is no ensemble.
+  const CliRun bad = run({"run", (d / "run.toml").string(), "--quiet", "--realisations", "1", "-o", (d / "bad").string()});
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.err.find("--realisations"), std::string::npos) << bad.err;
+  EXPECT_FALSE(fs::exists(d / "bad"));
+  fs::remove_all(d);
+}
+
 TEST(RunCli, VcaWithoutIndependentEndmembersLeavesItsColumnEmpty) {
   // 15 components on a two-phase 8 × 8 scan: VCA (run beside ICA) finds no 15 independent endmembers. That is a
   // result (no pure pixels of some component), not an error: the run completes and reports VCA as n/a. (Until the
