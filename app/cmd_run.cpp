@@ -63,21 +63,22 @@ StudyProgressCallback study_printer(std::ostream& out, bool quiet) {
 }
 
 /// The study repeated over `n` independent realisations (seeds cfg.seed, cfg.seed + 1, …): each run's report
-/// in <output_dir>/seed_<s>/ (without the 4D scan), the summary in <output_dir>/realisations*.csv. Everything is
-/// written under <output_dir>.realisations.work/ and moved into place only when every run has finished, so a
-/// failed or interrupted ensemble leaves an earlier output untouched.
-void run_realisations(const StudyConfig& cfg, int n, std::ostream& out) {
-  const fs::path dest(cfg.output_dir);
+/// in <output_dir>/seed_<s>/ (without the 4D scan), the ensemble's report.html with the summary tables beside
+/// them. The runs go to <output_dir>.realisations.work/ and move into place with the ensemble's report only when
+/// every run has finished, so a failed or interrupted ensemble leaves an earlier output untouched.
+void run_realisations(const StudyConfig& cfg, int n, bool draw_figures, std::ostream& out) {
   const fs::path stage(cfg.output_dir + ".realisations.work");
   std::error_code ec;
   fs::remove_all(stage, ec);
   fs::create_directories(stage);
   std::vector<uint64_t> seeds;
   std::vector<StudyResult> runs;
+  std::vector<std::string> run_dirs;
   for (int i = 0; i < n; ++i) {
     StudyConfig c = cfg;
     c.seed = cfg.seed + static_cast<uint64_t>(i);
-    c.output_dir = (stage / ("seed_" + std::to_string(c.seed))).string();
+    run_dirs.push_back("seed_" + std::to_string(c.seed));
+    c.output_dir = (stage / run_dirs.back()).string();
     c.keep_4d = false;
     out << "realisation " << (i + 1) << "/" << n << ": seed " << c.seed << "\n" << std::flush;
     StudyResult r = run_study(c);
@@ -89,14 +90,17 @@ void run_realisations(const StudyConfig& cfg, int n, std::ostream& out) {
     runs.push_back(std::move(r));
   }
   const RealisationSummary sum = summarise_realisations(seeds, runs);
-  write_realisations(stage.string(), sum);
-  const fs::path old(cfg.output_dir + ".realisations.old");
-  fs::remove_all(old, ec);
-  if (fs::exists(dest)) fs::rename(dest, old);
-  fs::rename(stage, dest);
-  fs::remove_all(old, ec);
-  out << realisations_text(sum) << "wrote " << (dest / "realisations_summary.csv").string() << " and one report per seed in "
-      << dest.string() << "/seed_*/\n";
+  ReportWriter w("sedpdf run: " + cfg.name + ", " + std::to_string(n) + " realisations");
+  add_realisations_section(w, sum);
+  ReportOptions ro;
+  ro.draw_figures = draw_figures;
+  ro.before_commit = [&](const std::string& dir) {
+    for (const std::string& d : run_dirs) fs::rename(stage / d, fs::path(dir) / d);
+  };
+  const ReportOutcome o = w.write(cfg.output_dir, ro);
+  fs::remove_all(stage, ec);
+  out << realisations_text(sum) << "wrote " << o.html << (o.figures_drawn ? "" : " (figures not drawn: " + o.figure_note + ")")
+      << " and one report per seed beside it\n";
 }
 
 void run_run(const RunArgs& a, std::ostream& out) {
@@ -126,7 +130,7 @@ void run_run(const RunArgs& a, std::ostream& out) {
 
   if (a.realisations > 1) {
     out << "sedpdf run: " << source << ", " << a.realisations << " realisations\n" << std::flush;
-    run_realisations(cfg, a.realisations, out);
+    run_realisations(cfg, a.realisations, cfg.draw_figures, out);
     return;
   }
   out << "sedpdf run: " << source << "\n"
@@ -164,7 +168,8 @@ void register_run(CLI::App& app, std::ostream& out) {
   run->add_option("--realisations", args->realisations,
                   "repeat the study over N independent realisations (seeds --seed, --seed + 1, …: new speckle and counting "
                   "noise, the same specimen) and summarise how often each acceptance item passes and the spread of the key "
-                  "numbers (realisations_summary.csv; one report per seed, without the 4D scan)")
+                  "numbers (report.html, tables/realisations_summary.csv; one report per seed in seed_<s>/, without the 4D "
+                  "scan)")
       ->check(CLI::Range(2, 1000));
   run->add_option("--threads", args->threads, "OpenMP threads (0: default)")->capture_default_str();
   run->add_flag("--no-figures", args->no_figures, "write CSVs instead of drawing PNGs");

@@ -167,8 +167,9 @@ TEST(RunCli, RealisationsSummariseTheAcceptanceOverSeeds) {
   EXPECT_TRUE(fs::exists(out / "seed_4" / "report.html"));
   EXPECT_TRUE(fs::exists(out / "seed_5" / "tables" / "acceptance.csv"));
   EXPECT_FALSE(fs::exists(out / "seed_5" / "scan.h5"));  // the 4D scan is not kept per realisation
-  EXPECT_TRUE(fs::exists(out / "realisations.csv"));
-  EXPECT_TRUE(fs::exists(out / "realisations_summary.csv"));
+  EXPECT_TRUE(fs::exists(out / "report.html"));
+  EXPECT_TRUE(fs::exists(out / "tables" / "realisations.csv"));
+  EXPECT_TRUE(fs::exists(out / "tables" / "realisations_summary.csv"));
   EXPECT_FALSE(fs::exists(out / "earlier.txt"));
   EXPECT_FALSE(fs::exists(out.string() + ".realisations.work"));
   const CliRun one = run({"run", (d / "run.toml").string(), "--quiet", "--seed", "5", "-o", (d / "single5").string()});

@@ -85,13 +85,16 @@ TEST(Realisations, PassCountsAndSampleStatistics) {
   EXPECT_THROW(summarise_realisations({1, 2, 3}, runs), std::invalid_argument);
 }
 
-TEST(Realisations, WritesBothTables) {
+TEST(Realisations, ReportSectionWritesBothTablesAndTheFigureData) {
   const RealisationSummary s = summarise_realisations({7, 8}, {result(0.04, true, false, 0.8, 5, 5), result(0.06, false, false, 0.9, 5, 6)});
   const fs::path d = fs::temp_directory_path() / ("sedpdf_realisations_" + std::to_string(getpid()));
   fs::remove_all(d);
-  fs::create_directories(d);
-  write_realisations(d.string(), s);
-  std::ifstream a(d / "realisations.csv"), b(d / "realisations_summary.csv");
+  ReportWriter w("realisations test");
+  add_realisations_section(w, s);
+  ReportOptions o;
+  o.draw_figures = false;
+  w.write(d.string(), o);
+  std::ifstream a(d / "tables" / "realisations.csv"), b(d / "tables" / "realisations_summary.csv");
   ASSERT_TRUE(a && b);
   std::string head, row1, row2;
   std::getline(a, head);
@@ -104,5 +107,14 @@ TEST(Realisations, WritesBothTables) {
   all << b.rdbuf();
   EXPECT_NE(all.str().find("acceptance: A: first shell,2,1,,,,"), std::string::npos) << all.str();
   EXPECT_NE(all.str().find("A first-shell offset vs X-ray (Å),2,,0.05,0.0141421,0.04,0.06"), std::string::npos) << all.str();
+  // The figure's data: per seed the offsets with the limit, the ICA Pearson with the threshold.
+  std::ifstream f(d / "figures" / "realisations.csv");
+  ASSERT_TRUE(f);
+  std::stringstream fig;
+  fig << f.rdbuf();
+  EXPECT_NE(fig.str().find("0,0,7,0.04"), std::string::npos) << fig.str();
+  EXPECT_NE(fig.str().find("0,1,8,0.05"), std::string::npos) << fig.str();  // the limit line's end
+  EXPECT_NE(fig.str().find("1,0,7,0.8"), std::string::npos) << fig.str();   // ICA of seed 7 (panel 1)
+  EXPECT_NE(fig.str().find("1,1,8,0.9"), std::string::npos) << fig.str();   // the threshold line's end
   fs::remove_all(d);
 }

@@ -5,10 +5,8 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
-#include <ostream>
 #include <stdexcept>
 
-#include "sedpdf/structures/atomic_file.hpp"
 
 namespace sedpdf {
 namespace {
@@ -22,13 +20,6 @@ std::string num(double v, const char* f = "%.6g") {
   return b;
 }
 
-/// CSV field: quoted when it holds a comma, quote or line break (RFC 4180).
-std::string field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
-}
 
 }  // namespace
 
@@ -111,30 +102,52 @@ RealisationSummary summarise_realisations(const std::vector<uint64_t>& seeds, co
   return s;
 }
 
-void write_realisations(const std::string& dir, const RealisationSummary& s) {
+void add_realisations_section(ReportWriter& w, const RealisationSummary& s) {
   const std::size_t n = s.seeds.size();
-  write_text_atomically(dir + "/realisations.csv", [&](std::ostream& o) {
-    o << "seed";
-    for (const std::string& it : s.items) o << "," << field("pass: " + it);
-    for (const RealisationStat& t : s.stats) o << "," << field(t.name);
-    o << "\n";
-    for (std::size_t i = 0; i < n; ++i) {
-      o << s.seeds[i];
-      for (const auto& p : s.pass) o << "," << (p[i] < 0 ? "" : p[i] ? "1" : "0");
-      for (const RealisationStat& t : s.stats) o << "," << num(t.values[i]);
-      o << "\n";
-    }
-  });
-  write_text_atomically(dir + "/realisations_summary.csv", [&](std::ostream& o) {
-    o << "quantity,realisations,passes,mean,sd,min,max\n";
-    for (std::size_t k = 0; k < s.items.size(); ++k) {
-      std::size_t present = 0;
-      for (int v : s.pass[k]) present += v >= 0;
-      o << field("acceptance: " + s.items[k]) << "," << present << "," << s.passes[k] << ",,,,\n";
-    }
-    for (const RealisationStat& t : s.stats)
-      o << field(t.name) << "," << t.n << ",," << num(t.mean) << "," << num(t.sd) << "," << num(t.min) << "," << num(t.max) << "\n";
-  });
+  w.section("Over " + std::to_string(n) + " realisations");
+  w.paragraph("The same study repeated with seeds " + std::to_string(s.seeds.front()) + "–" + std::to_string(s.seeds.back()) +
+              ": the same specimen, new speckle and counting noise each time (one report per seed in seed_<s>/). How often "
+              "each acceptance item passes, and the spread of the numbers behind them (sample sd, n − 1).");
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t k = 0; k < s.items.size(); ++k) {
+    std::size_t present = 0;
+    for (int v : s.pass[k]) present += v >= 0;
+    rows.push_back({"acceptance: " + s.items[k], std::to_string(present), std::to_string(s.passes[k]), "", "", "", ""});
+  }
+  for (const RealisationStat& t : s.stats)
+    rows.push_back({t.name, std::to_string(t.n), "", num(t.mean), num(t.sd), num(t.min), num(t.max)});
+  w.table("realisations_summary", "Acceptance items: realisations passing; numbers: mean, sample sd, range",
+          {"quantity", "realisations", "passes", "mean", "sd", "min", "max"}, rows);
+  rows.clear();
+  std::vector<std::string> head{"seed"};
+  for (const std::string& it : s.items) head.push_back("pass: " + it);
+  for (const RealisationStat& t : s.stats) head.push_back(t.name);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::vector<std::string> row{std::to_string(s.seeds[i])};
+    for (const auto& p : s.pass) row.push_back(p[i] < 0 ? "" : p[i] ? "1" : "0");
+    for (const RealisationStat& t : s.stats) row.push_back(num(t.values[i]));
+    rows.push_back(row);
+  }
+  w.table("realisations", "Per realisation: every acceptance item (1 pass, 0 fail) and every number", head, rows);
+  // Figure: the two numbers that decide items near their limits, per seed, with the limits.
+  std::vector<double> x;
+  for (uint64_t sd : s.seeds) x.push_back(static_cast<double>(sd));
+  const std::vector<double> ends{x.front(), x.back()};
+  std::vector<Series> series;
+  const std::string fs_suffix = " first-shell offset vs X-ray (Å)", ica_suffix = " ICA component, Pearson";
+  auto ends_with = [](const std::string& a, const std::string& b) {
+    return a.size() >= b.size() && a.compare(a.size() - b.size(), b.size(), b) == 0;
+  };
+  for (const RealisationStat& t : s.stats) {
+    if (ends_with(t.name, fs_suffix)) series.push_back({t.name.substr(0, t.name.size() - fs_suffix.size()), x, t.values, 0});
+    if (ends_with(t.name, ica_suffix)) series.push_back({t.name.substr(0, t.name.size() - ica_suffix.size()), x, t.values, 1});
+  }
+  if (series.empty()) return;
+  series.push_back({"limit +0.05 Å", ends, {0.05, 0.05}, 0});
+  series.push_back({"threshold 0.9", ends, {0.9, 0.9}, 1});
+  w.line_figure("realisations", "Per realisation: the first-shell offsets against the ±0.05 Å limit, and the ICA components' "
+                                "Pearson against the 0.9 threshold.",
+                {{"first shell vs X-ray", "seed", "offset (Å)"}, {"ICA components", "seed", "Pearson, 1.5–10 Å"}}, series);
 }
 
 std::string realisations_text(const RealisationSummary& s) {

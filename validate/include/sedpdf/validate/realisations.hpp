@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "sedpdf/validate/report.hpp"
 #include "sedpdf/validate/study.hpp"
 
 namespace sedpdf {
@@ -42,9 +43,11 @@ std::vector<std::pair<std::string, double>> realisation_numbers(const StudyResul
 /// numbers by name. Throws std::invalid_argument for fewer than 2 runs or a size mismatch.
 RealisationSummary summarise_realisations(const std::vector<uint64_t>& seeds, const std::vector<StudyResult>& runs);
 
-/// Writes `dir`/realisations.csv (one row per realisation: seed, every item's pass, every number) and
-/// `dir`/realisations_summary.csv (per item: passes of n; per number: n, mean, sd, min, max), each atomically.
-void write_realisations(const std::string& dir, const RealisationSummary& s);
+/// The ensemble's report page: a paragraph, table "realisations_summary" (per item: realisations, passes; per
+/// number: n, mean, sd, min, max), table "realisations" (one row per seed: every item's pass as 1/0, empty
+/// where absent, and every number) and figure "realisations" (per seed: each phase's first-shell offset
+/// against the ±0.05 Å limit, and each phase's ICA Pearson against 0.9).
+void add_realisations_section(ReportWriter& w, const RealisationSummary& s);
 
 /// A few lines for the terminal: per item "k/n pass", per number mean ± sd.
 std::string realisations_text(const RealisationSummary& s);
