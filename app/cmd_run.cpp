@@ -71,6 +71,15 @@ void run_realisations(const StudyConfig& cfg, int n, bool draw_figures, std::ost
   std::error_code ec;
   fs::remove_all(stage, ec);
   fs::create_directories(stage);
+  // A failure anywhere removes the staged runs (and their .work directories) and leaves `output_dir` as it was.
+  struct StageGuard {
+    fs::path dir;
+    bool keep = false;
+    ~StageGuard() {
+      std::error_code e;
+      if (!keep) fs::remove_all(dir, e);
+    }
+  } guard{stage};
   std::vector<uint64_t> seeds;
   std::vector<StudyResult> runs;
   std::vector<std::string> run_dirs;
@@ -98,7 +107,6 @@ void run_realisations(const StudyConfig& cfg, int n, bool draw_figures, std::ost
     for (const std::string& d : run_dirs) fs::rename(stage / d, fs::path(dir) / d);
   };
   const ReportOutcome o = w.write(cfg.output_dir, ro);
-  fs::remove_all(stage, ec);
   out << realisations_text(sum) << "wrote " << o.html << (o.figures_drawn ? "" : " (figures not drawn: " + o.figure_note + ")")
       << " and one report per seed beside it\n";
 }

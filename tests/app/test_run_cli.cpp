@@ -180,6 +180,18 @@ TEST(RunCli, RealisationsSummariseTheAcceptanceOverSeeds) {
   };
   EXPECT_FALSE(text(out / "seed_5" / "tables" / "acceptance.csv").empty());
   EXPECT_EQ(text(out / "seed_5" / "tables" / "acceptance.csv"), text(d / "single5" / "tables" / "acceptance.csv"));
+  // A failing ensemble (the VADF mask on a field without bare film fails in the first run's study) leaves the
+  // earlier output as it was and nothing staged.
+  const fs::path f = setup("realisations_fail", "particle_mask = \"vadf\"\n");
+  fs::create_directories(f / "report");
+  write_file(f / "report" / "earlier.txt", "kept");
+  const CliRun rf = run({"run", (f / "run.toml").string(), "--quiet", "--realisations", "2"});
+  EXPECT_EQ(rf.code, 1);
+  EXPECT_NE(rf.err.find("particle mask"), std::string::npos) << rf.err;
+  EXPECT_TRUE(fs::exists(f / "report" / "earlier.txt"));
+  EXPECT_FALSE(fs::exists(f / "report" / "report.html"));
+  EXPECT_FALSE(fs::exists((f / "report").string() + ".realisations.work"));
+  fs::remove_all(f);
   // One realisation is no ensemble.
   const CliRun bad = run({"run", (d / "run.toml").string(), "--quiet", "--realisations", "1", "-o", (d / "bad").string()});
   EXPECT_NE(bad.code, 0);
