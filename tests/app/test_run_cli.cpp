@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <sstream>
 #include <string>
 #include <unistd.h>
@@ -20,6 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 
 using sedpdf::test_fixtures::CliRun;
+using sedpdf::test_fixtures::read_file;
 using sedpdf::test_fixtures::run;
 using sedpdf::test_fixtures::write_file;
 
@@ -90,11 +90,7 @@ TEST(RunCli, ParticleMaskKeys) {
   EXPECT_TRUE(fs::exists(d3 / "report" / "earlier.txt"));
   EXPECT_FALSE(fs::exists(d3 / "report" / "report.html"));
   // With the threshold given (every pixel of the slab is above 0) the same run completes.
-  write_file(d3 / "run.toml", [&] {
-    std::ifstream in(d3 / "run.toml");
-    std::string t((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return t + "vadf_threshold = 0.0\n";
-  }());
+  write_file(d3 / "run.toml", read_file(d3 / "run.toml") + "vadf_threshold = 0.0\n");
   const CliRun r4 = run({"run", (d3 / "run.toml").string(), "--quiet"});
   ASSERT_EQ(r4.code, 0) << r4.err;
   EXPECT_TRUE(fs::exists(d3 / "report" / "report.html"));
@@ -138,13 +134,9 @@ TEST(RunCli, TinyRunWritesTheReport) {
   EXPECT_TRUE(fs::exists(d / "report" / "tables" / "acceptance.csv"));
   EXPECT_FALSE(fs::exists(d / "report.work"));
   // Another realisation of the same experiment: --seed changes the noise (and so the measured numbers).
-  auto slurp = [](const fs::path& f) {
-    std::ifstream in(f);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  };
   const CliRun r5 = run({"run", (d / "run.toml").string(), "--quiet", "--seed", "5", "-o", (d / "seed5").string()});
   ASSERT_EQ(r5.code, 0) << r5.err << r5.out;
-  const std::string a = slurp(d / "report" / "tables" / "acceptance.csv"), b = slurp(d / "seed5" / "tables" / "acceptance.csv");
+  const std::string a = read_file(d / "report" / "tables" / "acceptance.csv"), b = read_file(d / "seed5" / "tables" / "acceptance.csv");
   EXPECT_FALSE(b.empty());
   EXPECT_NE(a, b);
   const CliRun bad = run({"run", (d / "run.toml").string(), "--quiet", "--seed", "-2", "-o", (d / "seedbad").string()});
@@ -174,12 +166,8 @@ TEST(RunCli, RealisationsSummariseTheAcceptanceOverSeeds) {
   EXPECT_FALSE(fs::exists(out.string() + ".realisations.work"));
   const CliRun one = run({"run", (d / "run.toml").string(), "--quiet", "--seed", "5", "-o", (d / "single5").string()});
   ASSERT_EQ(one.code, 0) << one.err;
-  auto text = [](const fs::path& f) {
-    std::ifstream in(f);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  };
-  EXPECT_FALSE(text(out / "seed_5" / "tables" / "acceptance.csv").empty());
-  EXPECT_EQ(text(out / "seed_5" / "tables" / "acceptance.csv"), text(d / "single5" / "tables" / "acceptance.csv"));
+  EXPECT_FALSE(read_file(out / "seed_5" / "tables" / "acceptance.csv").empty());
+  EXPECT_EQ(read_file(out / "seed_5" / "tables" / "acceptance.csv"), read_file(d / "single5" / "tables" / "acceptance.csv"));
   // A failing ensemble (the VADF mask on a field without bare film fails in the first run's study) leaves the
   // earlier output as it was and nothing staged.
   const fs::path f = setup("realisations_fail", "particle_mask = \"vadf\"\n");
@@ -246,8 +234,7 @@ TEST(RunCli, ExampleConfigsLoad) {
   EXPECT_EQ(k.probe.alpha_mrad, 0.6);
   EXPECT_FALSE(k.chain.plural_deconvolution);  // 003's chain; the option is a commented line
   // ... which, uncommented, switches the plural deconvolution on (the disc radius is set by run_study)
-  std::ifstream src(ex + "nanoscale2022_300kV.toml");
-  std::string text((std::istreambuf_iterator<char>(src)), std::istreambuf_iterator<char>());
+  std::string text = read_file(ex + "nanoscale2022_300kV.toml");
   const std::string commented = "# plural_deconvolution = true", spec = "file = \"specimen_nanoscale2022.toml\"";
   ASSERT_NE(text.find(commented), std::string::npos);
   ASSERT_NE(text.find(spec), std::string::npos);
